@@ -1,0 +1,331 @@
+"""Function, the graph it records, and the backward pass that walks it.
+
+A Function is one node of the graph: it knows its input Tensors (never its
+outputs, so the graph has no reference cycles and is freed as soon as the last
+output is dropped), the arrays it saved for backward, and the scope it was
+created in (e.g. ("LSTM layer 0 forward", "t=7")), which the drawing groups
+into clusters.
+
+    y = Mul.apply(a, b)        forward on raw arrays, records one node
+    y.backward()               topological order built iteratively, then each
+                               node's backward, gradients summed into leaves
+
+Backward never recurses, so a graph of a million nodes is fine.
+"""
+
+import threading
+import traceback
+
+from . import backend
+from .errors import GraphError, OpError
+from .tensor import Tensor
+
+_RELEASED = object()  # marks a node whose saved arrays were freed by backward
+
+
+class _State(threading.local):
+    grad_enabled = True
+    scope = ()
+    anomaly = False
+    record_grad_norms = False
+
+
+_state = _State()
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Subclasses implement `forward(*arrays) -> array (or tuple of arrays)` and
+    `backward(*grad_outputs) -> one gradient array (or None) per input`.
+    Gradients may have the broadcast shape of the output: the engine sums them
+    back to each input's shape in one place (`sum_to_shape`). A multi-output op
+    receives None for an output that no gradient reached.
+    Keyword arguments of `apply` go to the constructor (e.g. `axis`).
+    """
+
+    __slots__ = ("inputs", "needs_grad", "saved", "n_out", "scope", "versions",
+                 "retained", "grad_norm", "trace", "__dict__")
+
+    # Ops whose backward never reads an input's values may set this False;
+    # then changing an input in place after the forward is harmless.
+    checks_versions = True
+
+    def save(self, *arrays):
+        """Keep arrays for backward; freed after backward unless retain_graph."""
+        self.saved = arrays
+
+    def forward(self, *arrays):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run the op on Tensors (or scalars) and record it when a gradient is needed."""
+        fn = cls(**kwargs) if kwargs else cls()
+        tensors = _as_tensors(inputs, cls.__name__)
+        arrays = [t._data for t in tensors]
+        kind = type(arrays[0])
+        for a in arrays:
+            if type(a) is not kind:
+                _raise_device_mismatch(cls.__name__, tensors)
+        fn.saved = ()
+        try:
+            out = fn.forward(*arrays)
+        except OpError:
+            raise
+        except (ValueError, TypeError, IndexError) as exc:
+            raise OpError(f"{cls.__name__}: {exc} (inputs: "
+                          f"{_describe(tensors)})") from None
+        multi = type(out) is tuple
+        outs = out if multi else (out,)
+        outs = tuple(o if backend.is_array(o) else backend.xp_of(arrays[0]).asarray(o) for o in outs)
+        requires_grad = _state.grad_enabled and any(t.requires_grad for t in tensors)
+        if _state.anomaly:
+            _check_finite(cls.__name__, "forward output", outs, _state.scope, None)
+        if not requires_grad:
+            results = tuple(Tensor._make(o) for o in outs)
+            return results if multi else results[0]
+        fn.inputs = tensors
+        fn.needs_grad = tuple(t.requires_grad for t in tensors)
+        fn.n_out = len(outs)
+        fn.scope = _state.scope
+        fn.versions = tuple(t._version for t in tensors)
+        fn.retained = None
+        fn.grad_norm = None
+        fn.trace = traceback.extract_stack(limit=12)[:-1] if _state.anomaly else None
+        results = tuple(Tensor._make(o, True, fn, i) for i, o in enumerate(outs))
+        return results if multi else results[0]
+
+    def __repr__(self):
+        where = "/".join(self.scope) if getattr(self, "scope", None) else ""
+        return f"<{self.name}{' @ ' + where if where else ''}>"
+
+
+def _as_tensors(inputs, op):
+    """Inputs as Tensors; a Python scalar takes the dtype and device of a tensor beside it."""
+    like = next((x for x in inputs if isinstance(x, Tensor)), None)
+    if like is None:
+        raise OpError(f"{op}: expected at least one Tensor input, got {[type(x).__name__ for x in inputs]}")
+    out = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            out.append(x)
+        elif isinstance(x, (int, float, bool)) or backend.is_array(x) or hasattr(x, "dtype"):
+            out.append(Tensor._make(_scalar_like(x, like)))
+        else:
+            raise OpError(f"{op}: cannot use an input of type {type(x).__name__}; expected a Tensor, array or number")
+    return tuple(out)
+
+
+def _scalar_like(x, like):
+    xp = backend.xp_of(like._data)
+    if backend.is_array(x):
+        return backend.to_device(x, like.device)
+    if isinstance(x, float) and like.dtype.kind != "f":
+        return xp.asarray(x, dtype=backend.float32)
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and like.dtype.kind in "fiu":
+        return xp.asarray(x, dtype=like.dtype)
+    return xp.asarray(x)
+
+
+def _describe(tensors):
+    return ", ".join(f"shape {tuple(t.shape)} {t.dtype} on {t.device}" for t in tensors)
+
+
+def _raise_device_mismatch(op, tensors):
+    devices = [t.device for t in tensors]
+    raise backend.DeviceError(
+        f"{op}: all inputs must be on the same device, got {', '.join(devices)} "
+        f"({_describe(tensors)}); move them with .to(device) first")
+
+
+def _check_finite(op, what, arrays, scope, trace):
+    for i, a in enumerate(arrays):
+        if a is None or a.dtype.kind != "f":
+            continue
+        xp = backend.xp_of(a)
+        if not bool(xp.isfinite(a).all()):
+            bad = "NaN" if bool(xp.isnan(a).any()) else "inf"
+            where = f" in scope {'/'.join(scope)}" if scope else ""
+            made = ""
+            if trace:
+                user = [f for f in trace if "tinygrad_rnn" not in f.filename] or list(trace)
+                f = user[-1]
+                made = f"; the op was created at {f.filename}:{f.lineno} ({f.line})"
+            raise FloatingPointError(f"detect_anomaly: {op} produced {bad} in its {what} "
+                                     f"#{i} (shape {tuple(a.shape)}){where}{made}")
+
+
+def sum_to_shape(grad, shape):
+    """Undo broadcasting: sum `grad` down to `shape` (the one place this is done)."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def topological_order(root_fn):
+    """Every node reachable from `root_fn`, each after all of its inputs (iterative DFS)."""
+    order, visited, stack = [], set(), [(root_fn, False)]
+    while stack:
+        fn, expanded = stack.pop()
+        if expanded:
+            order.append(fn)
+            continue
+        if fn in visited:
+            continue
+        visited.add(fn)
+        stack.append((fn, True))
+        for t in fn.inputs:
+            ctx = t._ctx
+            if ctx is not None and ctx not in visited:
+                stack.append((ctx, False))
+    return order
+
+
+def run_backward(root, grad, retain_graph=False):
+    """Backpropagate from `root` (a Tensor) with output gradient `grad` (an array)."""
+    if root._ctx is None:
+        _accumulate_leaf(root, grad)
+        return
+    grads = {root._ctx: [None] * root._ctx.n_out}
+    grads[root._ctx][root._index] = grad
+    anomaly, record = _state.anomaly, _state.record_grad_norms
+    for fn in reversed(topological_order(root._ctx)):
+        gouts = grads.pop(fn, None)
+        if gouts is None:
+            continue  # no path from root's gradient reaches this node
+        if fn.saved is _RELEASED:
+            raise GraphError(
+                f"backward: {fn.name}{' in ' + '/'.join(fn.scope) if fn.scope else ''} was already "
+                "backpropagated and its saved arrays freed; call backward(retain_graph=True) "
+                "the first time to backpropagate through the same graph twice")
+        if fn.saved and fn.checks_versions:
+            _check_versions(fn)
+        if fn.retained is not None:
+            for i, ref in fn.retained.items():
+                t = ref()
+                if t is not None and gouts[i] is not None:
+                    t.grad = Tensor._make(gouts[i])
+        if record:
+            xp = backend.xp_of(next(g for g in gouts if g is not None))
+            fn.grad_norm = float(sum(float(xp.linalg.norm(g.ravel())) ** 2 for g in gouts if g is not None)) ** 0.5
+        if fn.n_out == 1:
+            in_grads = fn.backward(gouts[0])
+        else:
+            in_grads = fn.backward(*gouts)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        if not retain_graph:
+            fn.saved = _RELEASED
+        if anomaly:
+            _check_finite(fn.name, "backward gradient", in_grads, fn.scope, fn.trace)
+        for t, g, need in zip(fn.inputs, in_grads, fn.needs_grad):
+            if g is None or not need:
+                continue
+            if g.shape != t._data.shape:
+                g = sum_to_shape(g, t._data.shape)
+            ctx = t._ctx
+            if ctx is None:
+                _accumulate_leaf(t, g)
+                continue
+            slots = grads.get(ctx)
+            if slots is None:
+                slots = grads[ctx] = [None] * ctx.n_out
+            i = t._index
+            slots[i] = g if slots[i] is None else slots[i] + g
+
+
+def _accumulate_leaf(t, g):
+    if not t.requires_grad:
+        return
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if t.grad is None:
+        t.grad = Tensor._make(g)
+    else:
+        # out of place: `g` may be an array another node still holds
+        t.grad._data = t.grad._data + g
+
+
+def _check_versions(fn):
+    for i, (t, v) in enumerate(zip(fn.inputs, fn.versions)):
+        if t._version != v:
+            raise GraphError(
+                f"backward: input #{i} of {fn.name}{' in ' + '/'.join(fn.scope) if fn.scope else ''} "
+                f"(shape {tuple(t.shape)}) was modified in place after the forward pass "
+                f"(version {v} -> {t._version}), so its gradient would be wrong; "
+                "run the forward again after changing it (e.g. call optimizer.step() after backward)")
+
+
+class _Flag:
+    """Context manager setting one field of the thread-local state."""
+
+    def __init__(self, field, value):
+        self.field, self.value = field, value
+
+    def __enter__(self):
+        self.old = getattr(_state, self.field)
+        setattr(_state, self.field, self.value)
+        return self
+
+    def __exit__(self, *exc):
+        setattr(_state, self.field, self.old)
+
+
+def no_grad():
+    """`with no_grad():` records no graph at all (this thread only)."""
+    return _Flag("grad_enabled", False)
+
+
+def enable_grad():
+    return _Flag("grad_enabled", True)
+
+
+def is_grad_enabled():
+    return _state.grad_enabled
+
+
+def detect_anomaly():
+    """`with detect_anomaly():` checks every op's forward output and backward
+    gradients for NaN/inf and raises at the first one, naming the op, its scope
+    and where it was created. Off by default, when nothing is checked."""
+    return _Flag("anomaly", True)
+
+
+def record_grad_norms():
+    """`with record_grad_norms(): loss.backward()` stores on every node the norm
+    of the gradient flowing out of it (`fn.grad_norm`), for gradient-flow drawings."""
+    return _Flag("record_grad_norms", True)
+
+
+class scope:
+    """`with scope("LSTM layer 0 forward"), scope("t=3"): ...` tags every node
+    created inside with the nested names; the graph drawing groups by them."""
+
+    def __init__(self, name):
+        self.name = str(name)
+
+    def __enter__(self):
+        self.old = _state.scope
+        _state.scope = self.old + (self.name,)
+        return self
+
+    def __exit__(self, *exc):
+        _state.scope = self.old
+
+
+def current_scope():
+    return _state.scope

@@ -1,0 +1,85 @@
+"""Elementwise arithmetic: add, sub, mul, div, neg, pow.
+
+Each backward returns gradients in the broadcast shape of the output; the
+engine sums them back to each input's shape (autograd.sum_to_shape).
+"""
+
+from ..autograd import Function
+from ..backend import xp_of
+
+
+class Add(Function):
+    """out = a + b;  da = g, db = g"""
+    checks_versions = False
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """out = a - b;  da = g, db = -g"""
+    checks_versions = False
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, -g
+
+
+class Mul(Function):
+    """out = a * b;  da = g * b, db = g * a"""
+
+    def forward(self, a, b):
+        self.save(a, b)
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved
+        return g * b, g * a
+
+
+class Div(Function):
+    """out = a / b;  da = g / b, db = -g * a / b^2"""
+
+    def forward(self, a, b):
+        self.save(a, b)
+        return a / b
+
+    def backward(self, g):
+        a, b = self.saved
+        ga = g / b
+        return ga, -ga * a / b
+
+
+class Neg(Function):
+    """out = -a"""
+    checks_versions = False
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class Pow(Function):
+    """out = a ** b;  da = g * b * a^(b-1),  db = g * out * log(a)  (0 where a <= 0)"""
+
+    def forward(self, a, b):
+        out = a ** b
+        self.save(a, b, out)
+        return out
+
+    def backward(self, g):
+        a, b, out = self.saved
+        xp = xp_of(a)
+        ga = g * b * a ** (b - 1)
+        gb = None
+        if self.needs_grad[1]:
+            positive = a > 0
+            gb = g * out * xp.log(xp.where(positive, a, 1)) * positive
+        return ga, gb

@@ -1,0 +1,157 @@
+"""Ops that move elements without changing them: reshape, transpose, indexing,
+concat, stack, split. Their backward routes the gradient to where each element
+came from."""
+
+from ..autograd import Function
+from ..backend import is_array, scatter_add, xp_of
+from ..errors import OpError
+
+
+class Reshape(Function):
+    """out = x viewed with a new shape of the same size;  dx = g reshaped back"""
+    checks_versions = False
+
+    def __init__(self, shape):
+        self.new_shape = shape
+
+    def forward(self, x):
+        self.shape = x.shape
+        try:
+            return x.reshape(self.new_shape)
+        except ValueError:
+            raise OpError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                          f"into {tuple(self.new_shape)}") from None
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class Transpose(Function):
+    """out = x with axes permuted;  dx = g with the inverse permutation"""
+    checks_versions = False
+
+    def __init__(self, axes):
+        self.axes = tuple(axes)
+
+    def forward(self, x):
+        if sorted(a % max(x.ndim, 1) for a in self.axes) != list(range(x.ndim)):
+            raise OpError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes of shape {x.shape}")
+        return x.transpose(self.axes)
+
+    def backward(self, g):
+        inverse = [0] * len(self.axes)
+        for i, a in enumerate(self.axes):
+            inverse[a % len(self.axes)] = i
+        return g.transpose(inverse)
+
+
+def _index_arrays(index, xp):
+    """Tensors inside an index become arrays; lists become integer/boolean arrays."""
+    from ..tensor import Tensor
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if isinstance(item, Tensor):
+            item = item.data
+        elif isinstance(item, list):
+            item = xp.asarray(item)
+        out.append(item)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _is_basic(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return not any(is_array(i) for i in items)
+
+
+class GetItem(Function):
+    """out = x[index] (slices, negative and integer-array indices, boolean masks);
+    dx = zeros with g added at the selected places (repeats accumulate)"""
+    checks_versions = False
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.index = _index_arrays(self.index, xp_of(x))
+        self.shape, self.dtype = x.shape, x.dtype
+        try:
+            return x[self.index]
+        except IndexError as exc:
+            raise OpError(f"getitem: index {self.index!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
+
+    def backward(self, g):
+        dx = xp_of(g).zeros(self.shape, dtype=g.dtype)
+        if _is_basic(self.index):
+            dx[self.index] = g  # a basic index selects each element at most once
+        else:
+            scatter_add(dx, self.index, g)
+        return dx
+
+
+class Concat(Function):
+    """out = the inputs joined along `axis`;  each input gets its slice of g"""
+    checks_versions = False
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.sizes = [x.shape[self.axis] for x in xs]
+        return xp_of(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, g):
+        xp = xp_of(g)
+        bounds = list(_cumsum(self.sizes))[:-1]
+        return tuple(xp.split(g, bounds, axis=self.axis))
+
+
+class Stack(Function):
+    """out = the inputs stacked along a new `axis`;  each input gets its slice of g"""
+    checks_versions = False
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return xp_of(xs[0]).stack(xs, axis=self.axis)
+
+    def backward(self, g):
+        xp = xp_of(g)
+        return tuple(xp.squeeze(p, axis=self.axis) for p in xp.split(g, g.shape[self.axis], axis=self.axis))
+
+
+class Split(Function):
+    """outs = x cut along `axis` into pieces of the given sizes;
+    dx = the pieces' gradients joined again (zeros for a piece that got none)"""
+    checks_versions = False
+
+    def __init__(self, sizes, axis=0):
+        self.sizes, self.axis = sizes, axis
+
+    def forward(self, x):
+        if sum(self.sizes) != x.shape[self.axis]:
+            raise OpError(f"split: sizes {self.sizes} add up to {sum(self.sizes)} but axis {self.axis} "
+                          f"of shape {x.shape} has {x.shape[self.axis]}")
+        self.shape = x.shape
+        bounds = list(_cumsum(self.sizes))[:-1]
+        return tuple(xp_of(x).split(x, bounds, axis=self.axis))
+
+    def backward(self, *grads):
+        like = next(g for g in grads if g is not None)
+        xp = xp_of(like)
+        pieces = []
+        for size, g in zip(self.sizes, grads):
+            if g is None:
+                shape = list(self.shape)
+                shape[self.axis] = size
+                g = xp.zeros(shape, dtype=like.dtype)
+            pieces.append(g)
+        return xp.concatenate(pieces, axis=self.axis)
+
+
+def _cumsum(sizes):
+    total = 0
+    for s in sizes:
+        total += s
+        yield total
