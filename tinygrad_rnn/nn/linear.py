@@ -1,0 +1,36 @@
+"""Linear: an affine map of the last axis."""
+
+import math
+
+from .. import backend
+from .module import Module
+from .parameter import Parameter
+
+
+def uniform_parameter(shape, bound, dtype=backend.float32):
+    """A Parameter drawn from U(-bound, bound) with the library's generator."""
+    return Parameter(backend.rng().uniform(-bound, bound, size=shape).astype(dtype))
+
+
+class Linear(Module):
+    """y = x W^T + b,  x: (..., in_features), W: (out_features, in_features), b: (out_features,)
+
+    Initialised as PyTorch's: W and b from U(-1/sqrt(in), 1/sqrt(in)).
+    """
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
+        self.weight = uniform_parameter((out_features, in_features), bound)
+        self.register_parameter("bias", uniform_parameter((out_features,), bound) if bias else None)
+
+    def forward(self, x):
+        if x.shape[-1:] != (self.in_features,):
+            from ..errors import OpError
+            raise OpError(f"Linear: expected input of shape (..., {self.in_features}), got {tuple(x.shape)}")
+        y = x @ self.weight.T
+        return y + self.bias if self.bias is not None else y
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
