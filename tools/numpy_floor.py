@@ -1,0 +1,298 @@
+"""The NumPy floor: one training step of an LSTM, GRU or tanh RNN written by
+hand in NumPy, with manual backpropagation through time and no autograd.
+
+It is what a NumPy engine could reach at best: one GEMM for all the input
+projections, one recurrent GEMM per step forward and one backward, the
+weight gradients as single GEMMs over all steps, pointwise work in place on
+preallocated buffers, and nothing kept for backward beyond the activations.
+tools/bench.py times the library against it; tests/test_numpy_floor.py holds
+its gradients to PyTorch's and to central differences, so it is a reference
+one can trust.
+
+The step (PyTorch's equations and gate order; x: (T, B, I), h_0 = c_0 = 0):
+
+    LSTM  [i, f, g, o] = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh      (B, 4H)
+          i, f, o = sigmoid(.), g = tanh(.)
+          c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)
+    GRU   [r, z] = sigmoid(x_t W_i{r,z}^T + b_i{r,z} + h_{t-1} W_h{r,z}^T + b_h{r,z})
+          n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn))
+          h_t = (1 - z) * n + z * h_{t-1}
+    RNN   h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+
+    head  y_t = h_t W_out^T + b_out                                     (B, O)
+    loss  = sum_t mean(y_t ** 2)
+    SGD   p <- p - lr * dloss/dp
+
+Parameters are a dict of arrays named as PyTorch names them: weight_ih
+(G*H, I), weight_hh (G*H, H), bias_ih, bias_hh (G*H,), head_weight (O, H),
+head_bias (O,), with G = 4 (LSTM), 3 (GRU), 1 (RNN).
+
+    params = init_params("lstm", input_size=64, hidden_size=128, output_size=64)
+    loss, grads = loss_and_grads("lstm", params, x)     # x: (T, B, I)
+    loss = train_step("lstm", params, x, lr=0.01)       # updates params in place
+"""
+
+import numpy as np
+
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "head_weight", "head_bias")
+
+
+def init_params(kind, input_size, hidden_size, output_size, dtype=np.float32, seed=0):
+    """PyTorch's initialisation: U(-1/sqrt(H), 1/sqrt(H)) for the cell, U(-1/sqrt(H), ..) for the head."""
+    rng = np.random.default_rng(seed)
+    gh = GATES[kind] * hidden_size
+    bound = 1 / np.sqrt(hidden_size)
+    shapes = {"weight_ih": (gh, input_size), "weight_hh": (gh, hidden_size), "bias_ih": (gh,), "bias_hh": (gh,),
+              "head_weight": (output_size, hidden_size), "head_bias": (output_size,)}
+    return {name: rng.uniform(-bound, bound, shape).astype(dtype) for name, shape in shapes.items()}
+
+
+def _sigmoid_(a):
+    """a <- sigmoid(a) in place, as 0.5 * (1 + tanh(a / 2)): no overflow, no temporaries."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    return a
+
+
+def _input_projection(x, weight_ih, bias):
+    """x_t W_ih^T + bias for every step at once: one (T*B, I) x (I, G*H) GEMM -> (T, B, G*H)."""
+    steps, batch, size = x.shape
+    return (x.reshape(steps * batch, size) @ weight_ih.T + bias).reshape(steps, batch, -1)
+
+
+def _head(p, hs):
+    """y = h W_out^T + b_out over all steps, the loss, and dloss/dh (T, B, H); head grads into a dict."""
+    steps, batch, hidden = hs.shape
+    flat = hs.reshape(steps * batch, hidden)
+    y = flat @ p["head_weight"].T
+    y += p["head_bias"]
+    loss = float(np.vdot(y, y)) / (batch * y.shape[1])
+    y *= 2 / (batch * y.shape[1])  # y becomes dloss/dy in place
+    grads = {"head_weight": y.T @ flat, "head_bias": y.sum(axis=0)}
+    return loss, (y @ p["head_weight"]).reshape(steps, batch, hidden), grads
+
+
+def _weight_grads(x, h_prev, d_input_side, d_hidden_side, grads):
+    """The cell's weight gradients, each one GEMM over all T*B rows.
+
+    d_input_side: d(loss)/d(x_t W_ih^T + b_ih), (T, B, G*H); d_hidden_side:
+    the pieces of d(loss)/d(h_{t-1} W_hh^T + b_hh) along the gate axis (one
+    piece, the same array, for LSTM and RNN; GRU's n gate differs).
+    """
+    steps, batch, _ = x.shape
+    rows = steps * batch
+    dg = d_input_side.reshape(rows, -1)
+    hp = h_prev.reshape(rows, -1)
+    grads["weight_ih"] = dg.T @ x.reshape(rows, -1)
+    grads["bias_ih"] = dg.sum(axis=0)
+    pieces = [d.reshape(rows, -1) for d in d_hidden_side]
+    grads["weight_hh"] = np.concatenate([d.T @ hp for d in pieces]) if len(pieces) > 1 else pieces[0].T @ hp
+    grads["bias_hh"] = np.concatenate([d.sum(axis=0) for d in pieces]) if len(pieces) > 1 else grads["bias_ih"].copy()
+
+
+def lstm_loss_and_grads(p, x):
+    steps, batch, _ = x.shape
+    hidden = p["weight_hh"].shape[1]
+    w_hh_t, w_hh = p["weight_hh"].T, p["weight_hh"]
+    # acts[t] holds i, f, g, o after their nonlinearities; it starts as the input projection
+    acts = _input_projection(x, p["weight_ih"], p["bias_ih"] + p["bias_hh"])
+    hs = np.zeros((steps + 1, batch, hidden), x.dtype)      # hs[t + 1] = h_t, hs[0] = h_0
+    cs = np.zeros((steps + 1, batch, hidden), x.dtype)
+    tanh_cs = np.empty((steps, batch, hidden), x.dtype)
+    rec = np.empty((batch, 4 * hidden), x.dtype)
+    for t in range(steps):
+        a = acts[t]
+        np.matmul(hs[t], w_hh_t, out=rec)
+        a += rec
+        i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
+        _sigmoid_(a[:, :2 * hidden])
+        np.tanh(g, out=g)
+        _sigmoid_(o)
+        np.multiply(f, cs[t], out=cs[t + 1])
+        np.multiply(i, g, out=rec[:, :hidden])
+        cs[t + 1] += rec[:, :hidden]
+        np.tanh(cs[t + 1], out=tanh_cs[t])
+        np.multiply(o, tanh_cs[t], out=hs[t + 1])
+
+    loss, d_hs, grads = _head(p, hs[1:])
+
+    # backward; acts[t] is overwritten by d(loss)/d(pre-activation gates at t)
+    dh = np.zeros((batch, hidden), x.dtype)
+    dc = np.zeros((batch, hidden), x.dtype)
+    s = np.empty((batch, hidden), x.dtype)
+    for t in reversed(range(steps)):
+        a = acts[t]
+        i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
+        tc = tanh_cs[t]
+        dh += d_hs[t]
+        # dc_t = dc + dh * o * (1 - tanh(c_t)^2)
+        np.multiply(tc, tc, out=s)
+        np.subtract(1, s, out=s)
+        s *= o
+        s *= dh
+        dc += s
+        # do = dh * tanh(c_t) * o * (1 - o)
+        np.subtract(1, o, out=s)
+        s *= tc
+        s *= dh
+        o *= s
+        # di = dc_t * g * i * (1 - i);  dg = dc_t * i * (1 - g^2)   (tanh_cs[t] is free now)
+        np.subtract(1, i, out=s)
+        s *= g
+        s *= dc
+        np.multiply(g, g, out=tc)
+        np.subtract(1, tc, out=tc)
+        tc *= dc
+        np.multiply(tc, i, out=g)
+        i *= s
+        # df = dc_t * c_{t-1} * f * (1 - f);  dc_{t-1} = dc_t * f
+        np.subtract(1, f, out=s)
+        s *= cs[t]
+        s *= dc
+        dc *= f
+        f *= s
+        np.matmul(a, w_hh, out=dh)
+    _weight_grads(x, hs[:-1], acts, [acts], grads)
+    return loss, grads
+
+
+def gru_loss_and_grads(p, x):
+    steps, batch, _ = x.shape
+    hidden = p["weight_hh"].shape[1]
+    w_hh_t, w_hh, b_hh = p["weight_hh"].T, p["weight_hh"], p["bias_hh"]
+    acts = _input_projection(x, p["weight_ih"], p["bias_ih"])   # becomes r, z, n
+    hs = np.zeros((steps + 1, batch, hidden), x.dtype)
+    hns = np.empty((steps, batch, hidden), x.dtype)              # h_{t-1} W_hn^T + b_hn
+    rec = np.empty((batch, 3 * hidden), x.dtype)
+    for t in range(steps):
+        a = acts[t]
+        np.matmul(hs[t], w_hh_t, out=rec)
+        rec += b_hh
+        r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+        a[:, :2 * hidden] += rec[:, :2 * hidden]
+        _sigmoid_(a[:, :2 * hidden])
+        hns[t] = rec[:, 2 * hidden:]
+        np.multiply(r, hns[t], out=rec[:, :hidden])
+        n += rec[:, :hidden]
+        np.tanh(n, out=n)
+        # h_t = n + z * (h_{t-1} - n)
+        h = hs[t + 1]
+        np.subtract(hs[t], n, out=h)
+        h *= z
+        h += n
+
+    loss, d_hs, grads = _head(p, hs[1:])
+
+    # backward; acts[t] becomes d(pre-activation)[t] on the input side, hns[t] d(h W_hn^T + b_hn)
+    dh = np.zeros((batch, hidden), x.dtype)
+    s1, s2, s3 = (np.empty((batch, hidden), x.dtype) for _ in range(3))
+    d_rec = np.empty((batch, 3 * hidden), x.dtype)
+    for t in reversed(range(steps)):
+        a = acts[t]
+        r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+        dh += d_hs[t]
+        np.subtract(1, z, out=s3)
+        # dn = dh * (1 - z) * (1 - n^2)
+        np.multiply(n, n, out=s1)
+        np.subtract(1, s1, out=s1)
+        s1 *= s3
+        s1 *= dh
+        # dz = dh * (h_{t-1} - n) * z * (1 - z)
+        np.subtract(hs[t], n, out=s2)
+        s2 *= s3
+        s2 *= z
+        s2 *= dh
+        dh *= z   # the direct path h_{t-1} -> h_t
+        # dr = dn * hn * r * (1 - r);  d(hn) = dn * r
+        np.subtract(1, r, out=s3)
+        s3 *= r
+        s3 *= hns[t]
+        s3 *= s1
+        np.multiply(s1, r, out=hns[t])
+        r[...] = s3
+        z[...] = s2
+        n[...] = s1
+        d_rec[:, :2 * hidden] = a[:, :2 * hidden]
+        d_rec[:, 2 * hidden:] = hns[t]
+        np.matmul(d_rec, w_hh, out=s1)
+        dh += s1
+    _weight_grads(x, hs[:-1], acts, [acts[:, :, :2 * hidden], hns], grads)
+    return loss, grads
+
+
+def rnn_loss_and_grads(p, x):
+    steps, batch, _ = x.shape
+    hidden = p["weight_hh"].shape[1]
+    w_hh_t, w_hh = p["weight_hh"].T, p["weight_hh"]
+    hs = np.zeros((steps + 1, batch, hidden), x.dtype)
+    hs[1:] = _input_projection(x, p["weight_ih"], p["bias_ih"] + p["bias_hh"])
+    rec = np.empty((batch, hidden), x.dtype)
+    for t in range(steps):
+        np.matmul(hs[t], w_hh_t, out=rec)
+        h = hs[t + 1]
+        h += rec
+        np.tanh(h, out=h)
+
+    loss, d_hs, grads = _head(p, hs[1:])
+
+    # backward; d_hs[t] becomes d(pre-activation)[t] = dh_t * (1 - h_t^2)
+    dh = np.zeros((batch, hidden), x.dtype)
+    s = np.empty((batch, hidden), x.dtype)
+    for t in reversed(range(steps)):
+        dh += d_hs[t]
+        np.multiply(hs[t + 1], hs[t + 1], out=s)
+        np.subtract(1, s, out=s)
+        np.multiply(dh, s, out=d_hs[t])
+        np.matmul(d_hs[t], w_hh, out=dh)
+    _weight_grads(x, hs[:-1], d_hs, [d_hs], grads)
+    return loss, grads
+
+
+LOSS_AND_GRADS = {"lstm": lstm_loss_and_grads, "gru": gru_loss_and_grads, "rnn": rnn_loss_and_grads}
+
+
+def loss_and_grads(kind, params, x):
+    """(loss, {name: dloss/dparam}) for x: (T, B, I); params are not changed."""
+    return LOSS_AND_GRADS[kind](params, x)
+
+
+def train_step(kind, params, x, lr=0.01):
+    """One forward, BPTT and SGD update of `params` in place; returns the loss."""
+    loss, grads = LOSS_AND_GRADS[kind](params, x)
+    for name, g in grads.items():
+        params[name] -= lr * g
+    return loss
+
+
+def gemm_step(kind, params, x, scratch=None):
+    """Only the GEMMs of one training step, on preallocated buffers: the floor's floor.
+
+    The same products as the step (the input projection, one recurrent GEMM
+    per step each way, the head's three, the weight gradients), on values that
+    mean nothing. Returns the scratch buffers so that repeated calls reuse them.
+    """
+    steps, batch, size = x.shape
+    hidden = params["weight_hh"].shape[1]
+    gh = GATES[kind] * hidden
+    out_size = params["head_weight"].shape[0]
+    rows = steps * batch
+    if scratch is None:
+        scratch = {"gates": np.zeros((rows, gh), x.dtype), "hs": np.zeros((rows, hidden), x.dtype),
+                   "y": np.empty((rows, out_size), x.dtype), "rec": np.empty((batch, gh), x.dtype),
+                   "dh": np.empty((batch, hidden), x.dtype)}
+    gates, hs, y, rec, dh = scratch["gates"], scratch["hs"], scratch["y"], scratch["rec"], scratch["dh"]
+    w_ih, w_hh, w_out = params["weight_ih"], params["weight_hh"], params["head_weight"]
+    np.matmul(x.reshape(rows, size), w_ih.T, out=gates)
+    for t in range(steps):
+        np.matmul(hs[t * batch:(t + 1) * batch], w_hh.T, out=rec)
+    np.matmul(hs, w_out.T, out=y)
+    y.T @ hs
+    np.matmul(y, w_out, out=hs)
+    for t in range(steps):
+        np.matmul(gates[t * batch:(t + 1) * batch], w_hh, out=dh)
+    gates.T @ x.reshape(rows, size)
+    gates.T @ hs
+    return scratch
