@@ -1,0 +1,36 @@
+"""nn.functional: the stateless forms of the layers and losses (PyTorch's names)."""
+
+from .dropout import dropout
+from .embedding import embedding
+from .logsigmoid import logsigmoid
+from .losses import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
+
+
+def linear(x, weight, bias=None):
+    """y = x W^T + b"""
+    y = x @ weight.T
+    return y + bias if bias is not None else y
+
+
+def relu(x):
+    return x.relu()
+
+
+def tanh(x):
+    return x.tanh()
+
+
+def sigmoid(x):
+    return x.sigmoid()
+
+
+def softmax(x, dim=-1):
+    return x.softmax(dim)
+
+
+def log_softmax(x, dim=-1):
+    return x.log_softmax(dim)
+
+
+__all__ = ["linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "logsigmoid", "dropout", "embedding",
+           "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy_with_logits"]
