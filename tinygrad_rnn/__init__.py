@@ -18,3 +18,9 @@ __all__ = [
     "scope", "current_scope", "detect_anomaly", "record_grad_norms", "gradcheck", "cuda_available",
     "float32", "float64", "int64", "DeviceError", "OpError", "GraphError", "GradcheckError",
 ]
+
+# layers, losses, optimizers and checkpoints
+from . import nn, optim  # noqa: E402
+from .serialization import CheckpointError, load, save  # noqa: E402
+
+__all__ += ["nn", "optim", "save", "load", "CheckpointError"]

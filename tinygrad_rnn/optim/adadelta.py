@@ -1,0 +1,33 @@
+"""Adadelta (PyTorch's algorithm).
+
+    g <- g + weight_decay * p
+    v <- rho v + (1 - rho) g^2
+    d = sqrt(u + eps) / sqrt(v + eps) * g
+    u <- rho u + (1 - rho) d^2
+    p <- p - lr d
+"""
+
+from .. import backend
+from ..errors import OpError
+from .optimizer import Optimizer
+
+
+class Adadelta(Optimizer):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        if lr < 0 or eps < 0 or weight_decay < 0 or not 0.0 <= rho <= 1.0:
+            raise OpError(f"Adadelta: lr, eps and weight_decay must be >= 0 and rho in [0, 1], "
+                          f"got {lr}, {eps}, {weight_decay}, {rho}")
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+
+    def update(self, p, grad, group, state):
+        xp = backend.xp_of(grad)
+        rho, eps = group["rho"], group["eps"]
+        if not state:
+            state.update(step=0, square_avg=xp.zeros_like(p.data), acc_delta=xp.zeros_like(p.data))
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * grad * grad
+        delta = xp.sqrt(state["acc_delta"] + eps) / xp.sqrt(v + eps) * grad
+        state["acc_delta"] = rho * state["acc_delta"] + (1 - rho) * delta * delta
+        p.data = p.data - group["lr"] * delta

@@ -1,0 +1,44 @@
+"""RMSprop, plain, centered and with momentum (PyTorch's algorithm).
+
+    g <- g + weight_decay * p
+    v <- alpha v + (1 - alpha) g^2
+    centered:  a <- alpha a + (1 - alpha) g,  denom = sqrt(v - a^2) + eps;  else denom = sqrt(v) + eps
+    momentum:  b <- momentum b + g / denom,  p <- p - lr b;   else p <- p - lr g / denom
+"""
+
+from .. import backend
+from ..errors import OpError
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        if lr < 0 or eps < 0 or weight_decay < 0 or momentum < 0 or alpha < 0:
+            raise OpError(f"RMSprop: lr, alpha, eps, weight_decay and momentum must be >= 0, "
+                          f"got {lr}, {alpha}, {eps}, {weight_decay}, {momentum}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered))
+
+    def update(self, p, grad, group, state):
+        xp = backend.xp_of(grad)
+        alpha = group["alpha"]
+        if not state:
+            state.update(step=0, square_avg=xp.zeros_like(p.data))
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = xp.zeros_like(p.data)
+            if group["centered"]:
+                state["grad_avg"] = xp.zeros_like(p.data)
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * grad * grad
+        if group["centered"]:
+            a = state["grad_avg"] = state["grad_avg"] + (1 - alpha) * (grad - state["grad_avg"])
+            denom = xp.sqrt(v - a * a) + group["eps"]
+        else:
+            denom = xp.sqrt(v) + group["eps"]
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"] = group["momentum"] * state["momentum_buffer"] + grad / denom
+            p.data = p.data - group["lr"] * buf
+        else:
+            p.data = p.data - group["lr"] * grad / denom

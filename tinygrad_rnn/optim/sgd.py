@@ -1,0 +1,31 @@
+"""SGD with momentum, dampening, Nesterov momentum and L2 weight decay (PyTorch's algorithm).
+
+    g <- g + weight_decay * p
+    b <- g  (first step),  b <- momentum * b + (1 - dampening) * g  (later steps)
+    g <- g + momentum * b  (nesterov)  or  g <- b   (momentum > 0)
+    p <- p - lr * g
+"""
+
+from ..errors import OpError
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        if lr < 0 or momentum < 0 or weight_decay < 0:
+            raise OpError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise OpError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def update(self, p, grad, group, state):
+        momentum = group["momentum"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        if momentum:
+            buf = state.get("momentum_buffer")
+            buf = grad.copy() if buf is None else momentum * buf + (1 - group["dampening"]) * grad
+            state["momentum_buffer"] = buf
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        p.data = p.data - group["lr"] * grad
