@@ -6,3 +6,14 @@ from .module import Module, StateDictError
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "ModuleList", "Sequential", "Linear", "StateDictError"]
+
+# layers, activations, losses, initialisation, clipping
+from . import functional, init, utils  # noqa: E402
+from .activation import LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402
+from .dropout import Dropout  # noqa: E402
+from .embedding import Embedding  # noqa: E402
+from .identity import Identity  # noqa: E402
+from .loss_modules import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss  # noqa: E402
+
+__all__ += ["functional", "init", "utils", "Tanh", "Sigmoid", "ReLU", "LogSigmoid", "Softmax", "LogSoftmax",
+            "Dropout", "Embedding", "Identity", "MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss"]
