@@ -17,3 +17,17 @@ from .loss_modules import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, 
 
 __all__ += ["functional", "init", "utils", "Tanh", "Sigmoid", "ReLU", "LogSigmoid", "Softmax", "LogSoftmax",
             "Dropout", "Embedding", "Identity", "MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "BCEWithLogitsLoss"]
+
+# attention: additive, dot-product, local, multi-head, and their masks
+from .attention import (  # noqa: E402
+    AdditiveAttention,
+    Attention,
+    DotProductAttention,
+    LocalAttention,
+    MultiheadAttention,
+    causal_mask,
+    lengths_to_padding_mask,
+)
+
+__all__ += ["Attention", "AdditiveAttention", "DotProductAttention", "LocalAttention", "MultiheadAttention",
+            "causal_mask", "lengths_to_padding_mask"]
