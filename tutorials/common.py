@@ -1,0 +1,95 @@
+"""What every tutorial shares: its command line, a results table, and saving figures.
+
+    args = parse_args(__doc__, argv)   --quick, --device cpu|cuda, --out FOLDER, --seed
+    print_table(rows, headers)         a plain-text table on stdout
+    save(fig, args.out, "name.png")    write a matplotlib figure, return its path
+
+Unknown arguments are ignored, so a script also runs inside Jupyter (whose
+kernel passes its own -f argument).
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def parse_args(doc, argv=None, **defaults):
+    name = Path(sys.argv[0]).stem if argv is None else "tutorial"
+    parser = argparse.ArgumentParser(prog=name, description=(doc or "").strip().splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run (seconds) that still shows learning")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--out", default=None, help="folder for figures and tables (default tutorial_out/<name>)")
+    parser.add_argument("--seed", type=int, default=0)
+    args, _ = parser.parse_known_args(argv)
+    args.out = Path(args.out or Path("tutorial_out") / defaults.get("name", name))
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def check_device(device):
+    """Stop with a clear message when CUDA is asked for and is not there."""
+    import tinygrad_rnn as tr
+    from tinygrad_rnn import backend
+    if device == "cuda" and not tr.cuda_available():
+        raise SystemExit(f"--device cuda: {backend.cuda_unavailable_reason()}")
+    return device
+
+
+def print_table(rows, headers, title=None):
+    """rows: lists of cells (numbers are shown with 4 significant digits)."""
+    cells = [[f"{c:.4g}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    line = "  ".join("-" * w for w in widths)
+    if title:
+        print(f"\n{title}")
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    print(line)
+    for r in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print()
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed."""
+    try:
+        import matplotlib
+        if "ipykernel" not in sys.modules:
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib is not installed: figures are skipped; pip install matplotlib)")
+        return None
+    return plt
+
+
+def save(fig, out, name):
+    path = Path(out) / name
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    print(f"saved {path}")
+    return path
+
+
+def save_graph(graph, out, name):
+    """A graphviz.Digraph as name.dot, and name.svg when Graphviz's dot program is installed."""
+    import shutil
+    path = Path(out) / name
+    path.with_suffix(".dot").write_text(graph.source)
+    if shutil.which("dot"):
+        graph.render(path, format="svg", cleanup=True)
+        print(f"saved {path.with_suffix('.svg')}")
+    else:
+        print(f"saved {path.with_suffix('.dot')} (install Graphviz to get the .svg)")
+    return path
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
