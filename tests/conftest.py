@@ -22,3 +22,18 @@ def device(request):
 def _seed():
     tr.manual_seed(0)
     yield
+
+
+@pytest.fixture
+def leaf(device):
+    """leaf(*shape, low=None): a float64 Tensor of normal samples on the device under test,
+    with requires_grad=True, ready for tr.gradcheck. `low` shifts the samples to
+    |x| + low, for ops defined only on positive numbers (log, sqrt, pow's base)."""
+
+    def make(*shape, low=None):
+        data = backend.rng().standard_normal(shape)
+        if low is not None:
+            data = abs(data) + low
+        return tr.Tensor(data, dtype=tr.float64, device=device, requires_grad=True)
+
+    return make

@@ -67,41 +67,55 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
-        """Run the op on Tensors (or scalars) and record it when a gradient is needed."""
+        """Run the op on Tensors (or scalars) and record it when a gradient is needed.
+
+        This runs once per op, so it is written for speed: one pass over the
+        inputs, one read of the thread-local state, no work for the graph when
+        no gradient is needed."""
         fn = cls(**kwargs) if kwargs else cls()
-        tensors = _as_tensors(inputs, cls.__name__)
-        arrays = [t._data for t in tensors]
+        for t in inputs:
+            if not isinstance(t, Tensor):  # a number or array among them: wrap it like its neighbours
+                inputs = _as_tensors(inputs, cls.__name__)
+                break
+        arrays = [t._data for t in inputs]
         kind = type(arrays[0])
-        for a in arrays:
-            if type(a) is not kind:
-                _raise_device_mismatch(cls.__name__, tensors)
+        requires_grad = False
+        for t in inputs:
+            if type(t._data) is not kind:
+                _raise_device_mismatch(cls.__name__, inputs)
+            requires_grad = requires_grad or t.requires_grad
         fn.saved = ()
         try:
             out = fn.forward(*arrays)
         except OpError:
             raise
         except (ValueError, TypeError, IndexError) as exc:
-            raise OpError(f"{cls.__name__}: {exc} (inputs: "
-                          f"{_describe(tensors)})") from None
+            raise OpError(f"{cls.__name__}: {exc} (inputs: {_describe(inputs)})") from None
+
         multi = type(out) is tuple
         outs = out if multi else (out,)
-        outs = tuple(o if backend.is_array(o) else backend.xp_of(arrays[0]).asarray(o) for o in outs)
-        requires_grad = _state.grad_enabled and any(t.requires_grad for t in tensors)
-        if _state.anomaly:
-            _check_finite(cls.__name__, "forward output", outs, _state.scope, None)
-        if not requires_grad:
-            results = tuple(Tensor._make(o) for o in outs)
-            return results if multi else results[0]
-        fn.inputs = tensors
-        fn.needs_grad = tuple(t.requires_grad for t in tensors)
+        if type(out) is not kind:  # a NumPy scalar from a full reduction, or a tuple: make them arrays
+            outs = tuple(o if backend.is_array(o) else backend.xp_of(arrays[0]).asarray(o) for o in outs)
+        state = _state
+        if state.anomaly:
+            _check_finite(cls.__name__, "forward output", outs, state.scope, None)
+        if not (requires_grad and state.grad_enabled):
+            if multi:
+                return tuple(Tensor._make(o) for o in outs)
+            return Tensor._make(outs[0])
+
+        fn.inputs = inputs
+        fn.needs_grad = tuple([t.requires_grad for t in inputs])
         fn.n_out = len(outs)
-        fn.scope = _state.scope
-        fn.versions = tuple(t._version for t in tensors)
+        fn.scope = state.scope
+        # versions matter only to ops whose backward reads saved inputs
+        fn.versions = tuple([t._version for t in inputs]) if fn.saved and cls.checks_versions else None
         fn.retained = None
         fn.grad_norm = None
-        fn.trace = traceback.extract_stack(limit=12)[:-1] if _state.anomaly else None
-        results = tuple(Tensor._make(o, True, fn, i) for i, o in enumerate(outs))
-        return results if multi else results[0]
+        fn.trace = traceback.extract_stack(limit=12)[:-1] if state.anomaly else None
+        if multi:
+            return tuple([Tensor._make(o, True, fn, i) for i, o in enumerate(outs)])
+        return Tensor._make(outs[0], True, fn, 0)
 
     def __repr__(self):
         where = "/".join(self.scope) if getattr(self, "scope", None) else ""
@@ -251,13 +265,14 @@ def run_backward(root, grad, retain_graph=False):
 def _accumulate_leaf(t, g):
     if not t.requires_grad:
         return
-    if g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
     if t.grad is None:
-        t.grad = Tensor._make(g)
+        # a copy the leaf owns: `g` may be the very array another leaf gets
+        # (Add hands `g` to both inputs) or a read-only broadcast view
+        t.grad = Tensor._make(g.astype(t._data.dtype))
     else:
-        # out of place: `g` may be an array another node still holds
-        t.grad._data = t.grad._data + g
+        # out of place: the user may hold the old .grad array
+        total = t.grad._data + g
+        t.grad._data = total if total.dtype == t._data.dtype else total.astype(t._data.dtype)
 
 
 def _check_versions(fn):

@@ -56,7 +56,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             continue
         analytic = backend.to_numpy(t.grad.data) if t.grad is not None else backend.np.zeros(t.shape)
         numeric = backend.np.zeros(t.shape)
-        flat = t.data.reshape(-1)  # a view: perturbing it perturbs t
+        if not t.data.flags.c_contiguous:
+            t.data = backend.xp_of(t.data).ascontiguousarray(t.data)
+        flat = t.data.reshape(-1)  # a view (t is contiguous): perturbing it perturbs t
         with no_grad():
             for i in range(flat.size):
                 old = flat[i].item()
@@ -66,9 +68,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
                 down = loss().item()
                 flat[i] = old
                 numeric.reshape(-1)[i] = (up - down) / (2 * eps)
-        error = backend.np.abs(analytic - numeric) - (atol + rtol * backend.np.abs(numeric))
-        if error.size and error.max() > 0:
-            worst = backend.np.unravel_index(error.argmax(), error.shape)
+        np = backend.np
+        excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+        bad = ~(excess <= 0)  # written so that a NaN on either side counts as wrong
+        if bad.any():
+            worst = np.unravel_index(np.where(bad, np.nan_to_num(excess, nan=np.inf), -np.inf).argmax(), bad.shape)
             raise GradcheckError(
                 f"gradcheck: gradient of input #{number} (shape {tuple(t.shape)}) is wrong at index "
                 f"{tuple(int(i) for i in worst)}: analytical {analytic[worst]:.10g}, numerical "

@@ -87,6 +87,8 @@ class Tensor:
         return self._ctx
 
     def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
     def numpy(self):
@@ -144,9 +146,11 @@ class Tensor:
         else:
             g = grad._data if isinstance(grad, Tensor) else backend.as_array(grad, dtype=self.dtype, device=self.device)
             if g.shape != self.shape:
-                raise GraphError(f"backward: grad has shape {tuple(g.shape)} but the tensor has shape {tuple(self.shape)}")
+                raise GraphError(f"backward: grad has shape {tuple(g.shape)} but the tensor has shape "
+                                 f"{tuple(self.shape)}; they must be equal")
             if backend.device_of(g) != self.device:
-                raise backend.DeviceError(f"backward: grad is on {backend.device_of(g)} but the tensor is on {self.device}")
+                raise backend.DeviceError(f"backward: grad is on {backend.device_of(g)} but the tensor is on "
+                                          f"{self.device}; move it with .to(device)")
         autograd.run_backward(self, g, retain_graph)
 
     def retain_grad(self):
@@ -314,7 +318,11 @@ def rand(*shape, dtype=backend.float32, device=None, requires_grad=False):
 
 
 def arange(*args, dtype=None, device=None):
-    return Tensor(backend.xp_for(device).arange(*args, dtype=dtype))
+    """Like range, as a tensor; float steps give float32 unless dtype says otherwise."""
+    data = backend.xp_for(device).arange(*args, dtype=dtype)
+    if dtype is None and data.dtype == backend.float64:
+        data = data.astype(backend.float32)
+    return Tensor(data)
 
 
 # imported last: the ops need Tensor to be defined

@@ -55,11 +55,14 @@ def split(tensor, split_size_or_sections, axis=0):
 
 def where(cond, a, b):
     """a where cond else b; the gradient flows to the chosen branch."""
+    from ..autograd import _scalar_like
+    from ..backend import device_of, is_array
     from ..tensor import Tensor
     if isinstance(cond, Tensor):
         cond = cond.data
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers: a float32 result, as PyTorch
+        a = Tensor(a, device=device_of(cond) if is_array(cond) else None)
     like = a if isinstance(a, Tensor) else b
-    from ..autograd import _scalar_like
     return Where.apply(Tensor._make(_scalar_like(cond, like)), a, b)
 
 

@@ -17,8 +17,9 @@ class MatMul(Function):
         k_a = a.shape[-1]
         k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if k_a != k_b:
+            which = "only" if b.ndim == 1 else "second-to-last"
             raise OpError(f"matmul: shapes {a.shape} and {b.shape} do not align: the last axis of the first "
-                          f"({k_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({k_b})")
+                          f"({k_a}) must equal the {which} axis of the second ({k_b})")
         self.save(a, b)
         return a @ b
 

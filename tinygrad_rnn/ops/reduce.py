@@ -1,5 +1,7 @@
 """Reductions: sum, mean, max over an axis, a tuple of axes, or everything."""
 
+import operator
+
 from ..autograd import Function
 from ..backend import xp_of
 from ..errors import OpError
@@ -9,9 +11,10 @@ def normalize_axes(axis, ndim, op):
     """axis (None, int or tuple, negatives allowed) -> a sorted tuple of axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
+        a = operator.index(a)  # NumPy integers too; a float axis is an error
         if not -ndim <= a < max(ndim, 1):
             raise OpError(f"{op}: axis {a} is out of range for a tensor with {ndim} axes")
         out.append(a % ndim if ndim else 0)

@@ -2,6 +2,8 @@
 concat, stack, split. Their backward routes the gradient to where each element
 came from."""
 
+import operator
+
 from ..autograd import Function
 from ..backend import is_array, scatter_add, xp_of
 from ..errors import OpError
@@ -31,10 +33,11 @@ class Transpose(Function):
     checks_versions = False
 
     def __init__(self, axes):
-        self.axes = tuple(axes)
+        self.axes = tuple(operator.index(a) for a in axes)
 
     def forward(self, x):
-        if sorted(a % max(x.ndim, 1) for a in self.axes) != list(range(x.ndim)):
+        in_range = all(-x.ndim <= a < x.ndim for a in self.axes)
+        if not in_range or sorted(a % x.ndim for a in self.axes) != list(range(x.ndim)):
             raise OpError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes of shape {x.shape}")
         return x.transpose(self.axes)
 

@@ -25,7 +25,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """y = x - m - log sum_j e^(x_j - m);  dx = g - softmax(x) * sum(g)
 
-    Entries of -inf (masks) stay -inf and get zero gradient."""
+    Entries of -inf (masks) stay -inf; since softmax is 0 there, their
+    gradient is g itself, as in PyTorch."""
 
     def __init__(self, axis=-1):
         self.axis = axis
