@@ -7,6 +7,16 @@ from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "ModuleList", "Sequential", "Linear", "StateDictError"]
 
+# recurrent variants from the literature, sequence readouts, BPTT helpers
+from .bptt import detach_state, step_gradient_norms, truncated_bptt, unroll  # noqa: E402
+from .clockwork import ClockworkRNN  # noqa: E402
+from .jordan import JordanRNN  # noqa: E402
+from .peephole_lstm import PeepholeLSTM, PeepholeLSTMCell  # noqa: E402
+from .readout import SequenceReadout, last_step, mean_over_steps  # noqa: E402
+
+__all__ += ["PeepholeLSTMCell", "PeepholeLSTM", "JordanRNN", "ClockworkRNN", "SequenceReadout", "last_step",
+            "mean_over_steps", "truncated_bptt", "step_gradient_norms", "unroll", "detach_state"]
+
 # layers, activations, losses, initialisation, clipping
 from . import functional, init, utils  # noqa: E402
 from .activation import LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: E402
