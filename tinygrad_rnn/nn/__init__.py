@@ -41,3 +41,11 @@ from .attention import (  # noqa: E402
 
 __all__ += ["Attention", "AdditiveAttention", "DotProductAttention", "LocalAttention", "MultiheadAttention",
             "causal_mask", "lengths_to_padding_mask"]
+
+# recurrent cells and layers (PyTorch's API), and the choice between their two implementations
+from .gru import GRU, GRUCell  # noqa: E402
+from .lstm import LSTM, LSTMCell  # noqa: E402
+from .recurrent_base import get_recurrent_impl, set_recurrent_impl  # noqa: E402
+from .rnn import RNN, RNNCell  # noqa: E402
+
+__all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "set_recurrent_impl", "get_recurrent_impl"]

@@ -1,0 +1,71 @@
+"""The GRU: nn.GRUCell (one step) and nn.GRU (layers over a sequence).
+
+    [x_r, x_z, x_n] = x_t W_ih^T + b_ih           (batch, 3H), cut in H columns
+    [h_r, h_z, h_n] = h_{t-1} W_hh^T + b_hh       (batch, 3H)
+    r = sigmoid(x_r + h_r),  z = sigmoid(x_z + h_z)
+    n = tanh(x_n + r * h_n)                       (r gates W_hn h + b_hn, as PyTorch)
+    h_t = (1 - z) * n + z * h_{t-1}               (batch, H)
+
+    x_t: (batch, input_size), W_ih: (3H, input_size), W_hh: (3H, H), b_ih, b_hh: (3H,)
+
+Gate order r, z, n is PyTorch's. The fast path hands x_t W_ih^T + b_ih (all
+steps at once) and h_{t-1} W_hh^T + b_hh to the fused op in tinygrad_rnn/ops/gru_cell.py.
+"""
+
+from ..ops import split
+from ..ops.gru_cell import FusedGRUCell
+from .recurrent_base import RecurrentBase, RecurrentCellBase
+
+
+class _GRUMaths:
+    gate_count, state_count = 3, 1
+
+    def step(self, x, state, w):
+        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
+        weight_ih, weight_hh, bias_ih, bias_hh = w
+        h = state[0]
+        gates_x, gates_h = x @ weight_ih.T, h @ weight_hh.T
+        if bias_ih is not None:
+            gates_x, gates_h = gates_x + bias_ih, gates_h + bias_hh
+        x_r, x_z, x_n = split(gates_x, h.shape[-1], axis=1)
+        h_r, h_z, h_n = split(gates_h, h.shape[-1], axis=1)
+        r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+        n = (x_n + r * h_n).tanh()
+        return ((1 - z) * n + z * h,)
+
+    def project(self, x, w):
+        """gates_x = x W_ih^T + b_ih, x: (N, input_size) -> (N, 3H)."""
+        weight_ih, _, bias_ih, _ = w
+        gates = x @ weight_ih.T
+        return gates + bias_ih if bias_ih is not None else gates
+
+    def fused_step(self, gates_x, state, weight_hh_t, w):
+        h, bias_hh = state[0], w[3]
+        gates_h = h @ weight_hh_t
+        if bias_hh is not None:
+            gates_h = gates_h + bias_hh
+        return (FusedGRUCell.apply(gates_x, gates_h, h),)
+
+
+class GRUCell(_GRUMaths, RecurrentCellBase):
+    """One GRU step (equations in the module docstring).
+
+    forward(x, hx=None) -> h'
+        x: (batch, input_size) or (input_size,); hx, h': (batch, H) or (H,); hx zeros when None
+    Parameters weight_ih (3H, input_size), weight_hh (3H, H), bias_ih, bias_hh (3H,), rows in gate order
+    r, z, n, all from U(-1/sqrt(H), 1/sqrt(H)).
+    impl: "fused", "composite" or None (the global default, see set_recurrent_impl).
+    """
+
+
+class GRU(_GRUMaths, RecurrentBase):
+    """GRU layers (equations in the module docstring).
+
+    GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+        bidirectional=False, impl=None)
+    forward(x, hx=None, lengths=None) -> (output, h_n)
+        x: (T, batch, input_size) ((batch, T, input_size) with batch_first, (T, input_size) unbatched)
+        hx, h_n: (num_layers * D, batch, H); output: (T, batch, D * H)
+    Parameters weight_ih_l{k}[_reverse] (3H, in), weight_hh_l{k}[_reverse] (3H, H), bias_ih_l{k}[_reverse],
+    bias_hh_l{k}[_reverse] (3H,). Layout, lengths and dropout as in RecurrentBase.
+    """

@@ -1,0 +1,66 @@
+"""The LSTM: nn.LSTMCell (one step) and nn.LSTM (layers over a sequence).
+
+    [a_i, a_f, a_g, a_o] = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh    (batch, 4H), cut in H columns
+    i = sigmoid(a_i),  f = sigmoid(a_f),  g = tanh(a_g),  o = sigmoid(a_o)
+    c_t = f * c_{t-1} + i * g                                           (batch, H)
+    h_t = o * tanh(c_t)                                                 (batch, H)
+
+    x_t: (batch, input_size), W_ih: (4H, input_size), W_hh: (4H, H), b_ih, b_hh: (4H,)
+
+Gate order i, f, g, o is PyTorch's. The fast path hands x_t W_ih^T + b_ih + b_hh
+(all steps at once) and h_{t-1} W_hh^T to the fused op in tinygrad_rnn/ops/lstm_cell.py.
+"""
+
+from ..ops import split
+from ..ops.lstm_cell import FusedLSTMCell
+from .recurrent_base import RecurrentBase, RecurrentCellBase
+
+
+class _LSTMMaths:
+    gate_count, state_count = 4, 2
+
+    def step(self, x, state, w):
+        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
+        weight_ih, weight_hh, bias_ih, bias_hh = w
+        h, c = state
+        gates = x @ weight_ih.T + h @ weight_hh.T
+        if bias_ih is not None:
+            gates = gates + bias_ih + bias_hh
+        a_i, a_f, a_g, a_o = split(gates, h.shape[-1], axis=1)
+        i, f, g, o = a_i.sigmoid(), a_f.sigmoid(), a_g.tanh(), a_o.sigmoid()
+        c = f * c + i * g
+        return o * c.tanh(), c
+
+    def project(self, x, w):
+        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (N, 4H)."""
+        weight_ih, _, bias_ih, bias_hh = w
+        gates = x @ weight_ih.T
+        return gates + (bias_ih + bias_hh) if bias_ih is not None else gates
+
+    def fused_step(self, gates_x, state, weight_hh_t, w):
+        h, c = state
+        return FusedLSTMCell.apply(gates_x, h @ weight_hh_t, c)
+
+
+class LSTMCell(_LSTMMaths, RecurrentCellBase):
+    """One LSTM step (equations in the module docstring).
+
+    forward(x, hx=None) -> (h', c')
+        x: (batch, input_size) or (input_size,); hx = (h, c), each (batch, H) or (H,); zeros when None
+    Parameters weight_ih (4H, input_size), weight_hh (4H, H), bias_ih, bias_hh (4H,), rows in gate order
+    i, f, g, o, all from U(-1/sqrt(H), 1/sqrt(H)).
+    impl: "fused", "composite" or None (the global default, see set_recurrent_impl).
+    """
+
+
+class LSTM(_LSTMMaths, RecurrentBase):
+    """LSTM layers (equations in the module docstring).
+
+    LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+         bidirectional=False, impl=None)
+    forward(x, hx=None, lengths=None) -> (output, (h_n, c_n))
+        x: (T, batch, input_size) ((batch, T, input_size) with batch_first, (T, input_size) unbatched)
+        hx = (h_0, c_0) and h_n, c_n: (num_layers * D, batch, H); output: (T, batch, D * H)
+    Parameters weight_ih_l{k}[_reverse] (4H, in), weight_hh_l{k}[_reverse] (4H, H), bias_ih_l{k}[_reverse],
+    bias_hh_l{k}[_reverse] (4H,). Layout, lengths and dropout as in RecurrentBase.
+    """

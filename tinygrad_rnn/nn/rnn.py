@@ -1,0 +1,80 @@
+"""The Elman RNN: nn.RNNCell (one step) and nn.RNN (layers over a sequence).
+
+    h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)        (or relu instead of tanh)
+
+    x_t: (batch, input_size), h_t: (batch, H),
+    W_ih: (H, input_size), W_hh: (H, H), b_ih, b_hh: (H,)
+
+The fast path hands x_t W_ih^T + b_ih + b_hh (all steps at once) and
+h_{t-1} W_hh^T to the fused op in tinygrad_rnn/ops/rnn_cell.py.
+"""
+
+from ..errors import OpError
+from ..ops.rnn_cell import NONLINEARITIES, FusedRNNCell
+from .recurrent_base import RecurrentBase, RecurrentCellBase
+
+
+class _RNNMaths:
+    gate_count, state_count = 1, 1
+
+    def step(self, x, state, w):
+        """Composite: h_t = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+        weight_ih, weight_hh, bias_ih, bias_hh = w
+        a = x @ weight_ih.T + state[0] @ weight_hh.T
+        if bias_ih is not None:
+            a = a + bias_ih + bias_hh
+        return (a.tanh() if self.nonlinearity == "tanh" else a.relu(),)
+
+    def project(self, x, w):
+        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (N, H)."""
+        weight_ih, _, bias_ih, bias_hh = w
+        gates = x @ weight_ih.T
+        return gates + (bias_ih + bias_hh) if bias_ih is not None else gates
+
+    def fused_step(self, gates_x, state, weight_hh_t, w):
+        return (FusedRNNCell.apply(gates_x, state[0] @ weight_hh_t, nonlinearity=self.nonlinearity),)
+
+
+def _check_nonlinearity(where, nonlinearity):
+    if nonlinearity not in NONLINEARITIES:
+        raise OpError(f"{where}: nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
+    return nonlinearity
+
+
+class RNNCell(_RNNMaths, RecurrentCellBase):
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu.
+
+    forward(x, hx=None) -> h'
+        x: (batch, input_size) or (input_size,); hx, h': (batch, H) or (H,); hx zeros when None
+    Parameters weight_ih (H, input_size), weight_hh (H, H), bias_ih, bias_hh (H,), all from U(-1/sqrt(H), 1/sqrt(H)).
+    impl: "fused", "composite" or None (the global default, see set_recurrent_impl).
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", impl=None):
+        super().__init__(input_size, hidden_size, bias=bias, impl=impl)
+        self.nonlinearity = _check_nonlinearity("RNNCell", nonlinearity)
+
+    def extra_repr(self):
+        return super().extra_repr() + f", nonlinearity={self.nonlinearity}"
+
+
+class RNN(_RNNMaths, RecurrentBase):
+    """Elman RNN layers: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh or relu.
+
+    RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+        dropout=0.0, bidirectional=False, impl=None)
+    forward(x, hx=None, lengths=None) -> (output, h_n)
+        x: (T, batch, input_size) ((batch, T, input_size) with batch_first, (T, input_size) unbatched)
+        hx, h_n: (num_layers * D, batch, H); output: (T, batch, D * H); D = 2 if bidirectional else 1
+    Parameters weight_ih_l{k}[_reverse] (H, in), weight_hh_l{k}[_reverse] (H, H), bias_ih_l{k}[_reverse],
+    bias_hh_l{k}[_reverse] (H,). Layout, lengths and dropout as in RecurrentBase.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, impl=None):
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
+                         dropout=dropout, bidirectional=bidirectional, impl=impl)
+        self.nonlinearity = _check_nonlinearity("RNN", nonlinearity)
+
+    def extra_repr(self):
+        return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
