@@ -1,0 +1,8 @@
+"""Drawings of the recorded graph (time steps as clusters, gradient flow) and gradient-norm plots."""
+
+from .draw import draw_graph
+from .grad_flow import GradNormsMissing, plot_grad_norms, step_grad_norms
+from .render import GraphvizMissingWarning, dot_available, render
+
+__all__ = ["draw_graph", "render", "dot_available", "step_grad_norms", "plot_grad_norms",
+           "GradNormsMissing", "GraphvizMissingWarning"]

@@ -1,0 +1,220 @@
+"""draw_graph: the recorded graph as a graphviz.Digraph, one cluster per time step.
+
+    g = tr.viz.draw_graph(loss, params=model)              # every op, steps as clusters
+    g = tr.viz.draw_graph(loss, params=model, collapse=True, elide=3)
+    tr.viz.render(g, "bptt.svg")                            # or g.render(...) / g.pipe(...)
+
+Ops are boxes (name and output shape), parameters blue boxes with their names,
+other leaves yellow ovals labelled "input"; edges run the way data flows. Scopes
+become nested clusters: the layer ("LSTM layer 0 forward") around its steps
+("t=0", "t=1", ...). A parameter is drawn once, outside the steps, with an edge
+into every step that uses it, so weight sharing across time is visible.
+"""
+
+import html
+
+import graphviz
+
+from ..errors import GraphError
+from ..tensor import Tensor
+from .grad_flow import GradNormsMissing, LogScale, missing_norms_message
+from .graph import STEP, group, step_number, step_prefix, trace
+
+FONT = "Helvetica"
+STYLE = {  # node kind -> graphviz attributes
+    "op": dict(shape="box", style="rounded,filled", fillcolor="#f3f3f3", color="#7a7a7a"),
+    "output": dict(shape="box", style="rounded,filled,bold", fillcolor="#d9ead3", color="#38761d"),
+    "param": dict(shape="box", style="filled", fillcolor="#cfe2f3", color="#3d6fb4"),
+    "input": dict(shape="oval", style="filled", fillcolor="#fff2cc", color="#b8860b"),
+    "step": dict(shape="box", style="rounded,filled", fillcolor="#e6eefa", color="#5a7bb5"),
+    "elided": dict(shape="box", style="rounded,dashed", fillcolor="white", color="#7a7a7a"),
+}
+PARAM_EDGE = "#3d6fb4"   # edges out of parameters: the weight sharing across steps
+STEP_FILLS = ("#f6f8fc", "#eef2f9")  # alternate shades so neighbouring steps read apart
+
+
+def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collapse=False, elide=None,
+               grad_flow=False, rankdir="TB"):
+    """The graph recorded below `tensor` as a graphviz.Digraph.
+
+    params       dict name -> Tensor (e.g. dict(model.named_parameters())) or a Module:
+                 names for the parameter leaves; other leaves are labelled "input"
+    show_dtype, show_device   add the output dtype / device to each node's label
+    collapse     draw each time step as one box (its step tag and op count)
+    elide        k: in each layer keep the first k and last k steps and draw one
+                 node saying how many steps between them were left out
+    grad_flow    colour nodes and edges by the log of the gradient norm through
+                 them, with a legend; needs a backward run inside
+                 `with tr.record_grad_norms():`
+    rankdir      "LR" (time runs left to right, the textbook unrolled picture) or "TB"
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"draw_graph: expected a Tensor, got {type(tensor).__name__}")
+    if tensor._ctx is None and not tensor.requires_grad:
+        raise GraphError(f"draw_graph: the tensor (shape {tuple(tensor.shape)}) has no recorded graph; "
+                         "create its leaves with requires_grad=True and compute it outside no_grad()")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    full = trace(tensor, params)
+    scale = None
+    if grad_flow:
+        norms = [n.grad_norm for n in full.nodes.values() if n.kind in ("op", "output")]
+        if tensor._ctx is not None and all(n is None for n in norms):
+            raise GradNormsMissing(missing_norms_message("draw_graph(grad_flow=True)"))
+        scale = LogScale(norms + [n.grad_norm for n in full.nodes.values() if n.kind == "param"])
+    shown = group(full, collapse=collapse, elide=elide)
+
+    g = graphviz.Digraph("graph", graph_attr=dict(rankdir=rankdir, newrank="true", fontname=FONT, fontsize="11",
+                                                  nodesep="0.18", ranksep="0.28", compound="true"),
+                         node_attr=dict(fontname=FONT, fontsize="10", height="0.3", margin="0.08,0.04"),
+                         edge_attr=dict(color="#555555", arrowsize="0.6"))
+    _emit_clusters(g, shown, lambda node: _node_attrs(node, show_dtype, show_device, scale))
+    anchors = _order_steps(g, shown)
+    # edges listed in time order: dot's initial placement follows the input order
+    edges = sorted(shown.edges, key=lambda e: _time_step(shown.nodes[e[1]]) or ((), -1))
+    for src, dst in edges:
+        attrs = _edge_attrs(shown.nodes[src], scale)
+        a, b = _time_step(shown.nodes[src]), _time_step(shown.nodes[dst])
+        if a is None or b is None or a == b or a[0] != b[0]:
+            g.edge(src, dst, **attrs)
+        elif dst in anchors:
+            # into the bottom row (a step box, an elision node): flat or upward, never a rank constraint
+            g.edge(src, dst, constraint="false" if src not in anchors else "true", **attrs)
+        else:
+            # A state handed from step to step (h_t into step t+1) enters the
+            # next column higher up. Written head to tail with dir=back, dot
+            # ranks it upward: the columns stay level, side by side, in order,
+            # and the arrow still points the way data flows.
+            g.edge(dst, src, dir="back", **attrs)
+    if scale is not None:
+        g.node("legend", _legend(scale), shape="plaintext", margin="0")
+    return g
+
+
+def _emit_clusters(g, shown, attrs):
+    """Nodes into nested clusters, one per scope prefix, in the order they first appear."""
+    tree = {}  # scope prefix -> ([node keys], {child prefixes})
+    tree[()] = ([], {})
+    for key, node in shown.nodes.items():
+        for i in range(1, len(node.scope) + 1):
+            prefix = node.scope[:i]
+            if prefix not in tree:
+                tree[prefix] = ([], {})
+                tree[prefix[:-1]][1][prefix] = None
+        tree[node.scope][0].append(key)
+    counter = iter(range(len(tree)))
+
+    def emit(parent, prefix):  # depth is the scope nesting (a few levels), not the graph size
+        keys, children = tree[prefix]
+        for key in keys:
+            parent.node(key, **attrs(shown.nodes[key]))
+        for child in sorted(children, key=_step_order):
+            with parent.subgraph(name=f"cluster_{next(counter)}") as c:
+                c.attr(label=child[-1], **_cluster_attrs(child[-1]))
+                emit(c, child)
+
+    emit(g, ())
+
+
+def _step_order(prefix):
+    """Sort key putting step clusters in time order, other clusters where they first appeared."""
+    step = STEP.match(prefix[-1])
+    return int(step.group(1)) if step else 0
+
+
+def _time_step(node):
+    """(layer scope, step) of a shown node: in a step scope, a step box or an elision node; else None."""
+    if node.kind == "step":
+        return node.scope, int(STEP.match(node.name).group(1))
+    if node.kind == "elided":
+        return node.scope, int(STEP.match(node.steps[0]).group(1))
+    prefix = step_prefix(node.scope)
+    return None if prefix is None else (prefix[:-1], step_number(prefix))
+
+
+def _order_steps(g, shown):
+    """Keep each layer's steps left to right in time order, its parameters in one row above them.
+
+    One node per step (its last: h_t, a step box, an elision node) goes into a
+    same-rank row joined by invisible edges, so the columns end level and in
+    time order. Returns those anchor nodes.
+    """
+    last, params = {}, {}
+    for key, node in shown.nodes.items():
+        step = _time_step(node)
+        if step is not None:
+            last[step] = key
+        elif node.kind == "param":
+            params.setdefault(node.scope, []).append(key)
+    layers = {}
+    for (layer, _), key in sorted(last.items(), key=lambda item: item[0][1]):
+        layers.setdefault(layer, []).append(key)
+    for keys in list(layers.values()) + list(params.values()):
+        if len(keys) > 1:
+            with g.subgraph() as row:
+                row.attr(rank="same")
+                for a, b in zip(keys, keys[1:]):
+                    row.edge(a, b, style="invis")
+    return set(last.values())
+
+
+def _cluster_attrs(name):
+    step = STEP.match(name)
+    if step:
+        return dict(style="rounded,filled", fillcolor=STEP_FILLS[int(step.group(1)) % 2], color="#b4c2d8",
+                    fontsize="10", fontcolor="#3c4a66", labeljust="l")
+    return dict(style="rounded,dashed", color="#8a8a8a", fontsize="12", fontcolor="#333333", labeljust="l")
+
+
+def _node_attrs(node, show_dtype, show_device, scale):
+    attrs = dict(STYLE[node.kind])
+    attrs["label"] = _label(node, show_dtype, show_device)
+    if scale is not None and node.kind != "elided":
+        attrs["fillcolor"] = scale.colour(node.grad_norm)
+        attrs["fontcolor"] = scale.font_colour(node.grad_norm)
+        attrs["tooltip"] = "no gradient" if node.grad_norm is None else f"grad norm {node.grad_norm:.3g}"
+        if "filled" not in attrs["style"]:
+            attrs["style"] += ",filled"
+    return attrs
+
+
+def _label(node, show_dtype, show_device):
+    if node.kind == "elided":
+        first, last = node.steps
+        s = "s" if node.count != 1 else ""
+        return f"... {node.count} step{s} left out ...\n({first} to {last})"
+    if node.kind == "step":
+        return f"{node.name}\n{node.count} ops"
+    lines = [_shapes(node.shapes)]
+    if show_dtype:
+        lines.append(node.dtype)
+    if show_device:
+        lines.append(node.device)
+    if node.kind == "param":  # bold name, so parameters stand out among the ops
+        rest = "".join(f"<BR/>{html.escape(line)}" for line in lines)
+        return f"<<B>{html.escape(node.name)}</B>{rest}>"
+    return "\n".join([node.name] + lines)
+
+
+def _shapes(shapes):
+    text = [str(s) if len(s) != 1 else f"({s[0]})" for s in shapes]
+    if len(text) > 1 and len(set(text)) == 1:
+        return f"{len(text)} x {text[0]}"
+    return " ".join(text) if text else "?"
+
+
+def _edge_attrs(src, scale):
+    if scale is not None:
+        return dict(color=scale.colour(src.grad_norm), penwidth="2")
+    if src.kind == "param":
+        return dict(color=PARAM_EDGE)
+    return {}
+
+
+def _legend(scale):
+    cells = "".join(f'<TD BGCOLOR="{c}"><FONT COLOR="{scale.font_colour(n)}">{n:.0e}</FONT></TD>'
+                    for n, c in scale.ticks())
+    span = len(scale.ticks()) + 1
+    return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+            f'<TR><TD COLSPAN="{span}"><B>gradient norm (log scale)</B></TD></TR>'
+            f'<TR>{cells}<TD BGCOLOR="{scale.colour(None)}">none</TD></TR></TABLE>>')

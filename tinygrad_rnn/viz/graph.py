@@ -1,0 +1,223 @@
+"""The recorded graph as plain data: what `draw_graph` draws, before any styling.
+
+`trace(root)` walks the very nodes backward walks (iteratively, so 100k-node
+graphs are fine) and returns
+
+    nodes   one per op and one per leaf Tensor feeding an op; each knows its
+            label parts (name, output shapes, dtype, device), the scope it is
+            placed in and, after a backward under `record_grad_norms()`, the
+            norm of the gradient flowing out of it
+    edges   (producer, consumer) pairs in the direction data flows
+
+`group(graph, collapse, elide)` then decides what is shown: each time step's
+ops as themselves, as one box per step (collapse), or folded away into one
+"steps left out" node (elide). Only shapes and names are read, never array
+data, so CPU and CuPy graphs are traced alike and nothing leaves the device
+(except, for gradient flow, one norm per leaf gradient).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from .. import backend
+from ..autograd import topological_order
+
+STEP = re.compile(r"^t=(-?\d+)$")  # the inner scope the recurrent layers record per time step
+
+
+@dataclass
+class Node:
+    key: str
+    kind: str                  # "op", "param", "input", "output" (the root when it is an op), "step", "elided"
+    name: str                  # op name, parameter name or "input"
+    shapes: list = field(default_factory=list)   # output shapes (one per used output of an op)
+    dtype: str = ""
+    device: str = ""
+    scope: tuple = ()          # the clusters this node is drawn inside, outermost first
+    grad_norm: float | None = None
+    count: int = 0             # ops inside a collapsed step, steps inside an elision node
+    steps: tuple = ()          # first and last step an elision node stands for
+
+
+@dataclass
+class Graph:
+    nodes: dict                # key -> Node, in topological order (inputs before their users)
+    edges: list                # (src key, dst key), no duplicates
+
+
+def step_prefix(scope):
+    """The scope up to and including its time-step tag ("t=7"), or None outside any step."""
+    for i, name in enumerate(scope):
+        if STEP.match(name):
+            return scope[:i + 1]
+    return None
+
+
+def step_number(prefix):
+    return int(STEP.match(prefix[-1]).group(1))
+
+
+def parameter_names(params):
+    """{id(tensor): name} from a dict name -> Tensor, a Module, or None."""
+    if params is None:
+        return {}
+    if hasattr(params, "named_parameters"):
+        params = dict(params.named_parameters())
+    if not isinstance(params, dict):
+        raise TypeError(f"draw_graph: params must be a dict name -> Tensor or a Module, got {type(params).__name__}")
+    return {id(t): name for name, t in params.items() if t is not None}
+
+
+def trace(root, params=None):
+    """The graph recorded below Tensor `root` as plain `Graph` data (see module docstring)."""
+    names = parameter_names(params)
+    if root._ctx is None:
+        node = _leaf_node("leaf0", root, names)
+        return Graph({node.key: node}, [])
+    order = topological_order(root._ctx)
+    # A Function does not know its outputs (no reference cycles), so an op's
+    # output shapes are read from the tensors its consumers hold.
+    outputs = {fn: {} for fn in order}
+    outputs[root._ctx][root._index] = root
+    for fn in order:
+        for t in fn.inputs:
+            if t._ctx is not None:
+                outputs[t._ctx].setdefault(t._index, t)
+    nodes, edges, keys, leaf_users = {}, [], {}, {}
+    for i, fn in enumerate(order):
+        key = keys[fn] = f"op{i}"
+        outs = [outputs[fn][j] for j in sorted(outputs[fn])]
+        nodes[key] = Node(key, "output" if fn is root._ctx else "op", fn.name,
+                          shapes=[tuple(t.shape) for t in outs], dtype=str(outs[0].dtype),
+                          device=outs[0].device, scope=tuple(fn.scope), grad_norm=fn.grad_norm)
+        for t in fn.inputs:
+            if t._ctx is not None:
+                edges.append((keys[t._ctx], key))
+            elif _is_drawn_leaf(t, names):
+                leaf_users.setdefault(id(t), (t, []))[1].append(key)
+    for j, (t, users) in enumerate(leaf_users.values()):
+        leaf = _leaf_node(f"leaf{j}", t, names)
+        leaf.scope = _common_prefix([nodes[u].scope for u in users])
+        if leaf.kind == "param":
+            # a parameter is shared by every step: never drawn inside one
+            stop = step_prefix(leaf.scope)
+            leaf.scope = leaf.scope[:len(stop) - 1] if stop else leaf.scope
+        nodes[leaf.key] = leaf
+        edges.extend((leaf.key, u) for u in users)
+    # leaves first, so a drawing lists the parameters before the ops using them
+    nodes = {k: nodes[k] for k in sorted(nodes, key=lambda k: not k.startswith("leaf"))}
+    return Graph(nodes, list(dict.fromkeys(edges)))
+
+
+def _is_drawn_leaf(t, names):
+    # Python numbers the ops wrapped into 0-d constants (the 1 in `1 - z`) would
+    # only clutter the picture; any named, trainable or non-scalar leaf is drawn.
+    return id(t) in names or t.requires_grad or t.name is not None or t.size > 1
+
+
+def _leaf_node(key, t, names):
+    name = names.get(id(t)) or t.name
+    kind = "param" if name is not None else "input"
+    grad = None
+    if t.grad is not None:
+        xp = backend.xp_of(t.grad.data)
+        grad = float(xp.linalg.norm(t.grad.data.ravel()))
+    return Node(key, kind, name or "input", shapes=[tuple(t.shape)], dtype=str(t.dtype),
+                device=t.device, grad_norm=grad)
+
+
+def _common_prefix(scopes):
+    first = scopes[0]
+    n = len(first)
+    for s in scopes[1:]:
+        n = min(n, len(s))
+        for i in range(n):
+            if s[i] != first[i]:
+                n = i
+                break
+    return first[:n]
+
+
+def group(graph, collapse=False, elide=None):
+    """What is drawn: `graph` with each step shown whole, boxed (collapse) or left out (elide=k).
+
+    elide=k keeps, in each layer (each scope that holds steps), the first k and
+    the last k steps and replaces those between with one node; collapse draws
+    each remaining step as one box. Edges follow the nodes they join; an edge
+    inside one box or one elision node disappears.
+    """
+    if elide is not None and (not isinstance(elide, int) or isinstance(elide, bool) or elide < 0):
+        raise ValueError(f"draw_graph: elide must be a non-negative int (steps kept at each end), got {elide!r}")
+    if not collapse and elide is None:
+        return graph
+    steps = {}  # layer scope -> step prefixes in it
+    for node in graph.nodes.values():
+        prefix = step_prefix(node.scope)
+        if prefix is not None:
+            steps.setdefault(prefix[:-1], set()).add(prefix)
+    target = {}  # step prefix -> key of the node standing for the whole step
+    shown = {}
+    for layer, prefixes in steps.items():
+        ordered = sorted(prefixes, key=step_number)
+        if elide is not None and len(ordered) > 2 * elide:
+            middle = ordered[elide:len(ordered) - elide]
+            key = f"elided{len(shown)}"
+            shown[key] = Node(key, "elided", "", scope=layer, count=len(middle),
+                              steps=(middle[0][-1], middle[-1][-1]))
+            target.update((p, key) for p in middle)
+        if collapse:
+            for p in ordered:
+                if p not in target:
+                    key = target[p] = f"step{len(shown)}"
+                    shown[key] = Node(key, "step", p[-1], scope=layer)
+    where = {}
+    for key, node in graph.nodes.items():
+        prefix = step_prefix(node.scope)
+        box = target.get(prefix) if prefix is not None else None
+        if box is None:
+            where[key] = key
+            shown[key] = node
+        else:
+            where[key] = box
+            if node.kind in ("op", "output"):
+                shown[box].count += 1
+    _step_norms(graph, where, shown)
+    edges = [(where[s], where[d]) for s, d in graph.edges if where[s] != where[d]]
+    return Graph(_in_flow_order(shown, graph, where), list(dict.fromkeys(edges)))
+
+
+def _step_norms(graph, where, shown):
+    """A collapsed step's gradient norm: that of the states it hands on (see `boundary_norms`)."""
+    for box, norm in boundary_norms(graph, where).items():
+        if shown[box].kind == "step":
+            shown[box].grad_norm = norm
+
+
+def boundary_norms(graph, where):
+    """{group key: sqrt(sum of squared gradient norms of its outputs that leave the group)}.
+
+    `where` maps each node key to its group. For a time step the outputs that
+    leave it are the states it hands on (h_t, and c_t for an LSTM), so this is
+    ||dL/d(h_t, c_t)||, the quantity that vanishes or explodes across time.
+    """
+    leaving = {}
+    for src, dst in graph.edges:
+        if where[src] != where[dst]:
+            leaving.setdefault(where[src], set()).add(src)
+    for key, node in graph.nodes.items():
+        if node.kind == "output" and where[key] != key:
+            leaving.setdefault(where[key], set()).add(key)
+    norms = {}
+    for box, srcs in leaving.items():
+        values = [graph.nodes[s].grad_norm for s in srcs]
+        if any(v is not None for v in values):
+            norms[box] = sum(v * v for v in values if v is not None) ** 0.5
+    return norms
+
+
+def _in_flow_order(shown, graph, where):
+    """Shown nodes ordered by the first original node each stands for (so boxes keep time order)."""
+    rank = {}
+    for i, key in enumerate(graph.nodes):
+        rank.setdefault(where[key], i)
+    return {k: shown[k] for k in sorted(shown, key=rank.__getitem__)}
