@@ -109,6 +109,7 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
         raise backend.DeviceError(f"{op}: target is on {backend.device_of(ids)} but input is on {log_probs.device}")
     target_shape = tuple(ids.shape)
     flat = _class_scores_2d(log_probs, ids, op)
+    dtype = log_probs.dtype
     xp = backend.xp_of(ids)
     n_classes = flat.shape[1]
     ids = ids.reshape(-1)
@@ -119,9 +120,9 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
             raise OpError(f"{op}: target {int(ids[bad][0])} is out of bounds for {n_classes} classes "
                           f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})")
     safe_ids = xp.where(kept, ids, 0)
-    dtype = log_probs.dtype
     if weight is not None:
-        class_weight = weight.data if isinstance(weight, Tensor) else backend.as_array(weight, device=log_probs.device)
+        class_weight = weight.data if isinstance(weight, Tensor) else backend.as_array(
+            weight, dtype=dtype, device=log_probs.device)
         if tuple(class_weight.shape) != (n_classes,):
             raise OpError(f"{op}: weight must have one entry per class, shape ({n_classes},), "
                           f"got {tuple(class_weight.shape)}")
