@@ -1,0 +1,112 @@
+"""Learning-rate schedulers: the same lr sequence as PyTorch's, state round trips, errors."""
+
+import pytest
+
+import tinygrad_rnn as tr
+from tinygrad_rnn import optim
+from tinygrad_rnn.optim import lr_scheduler
+
+SCHEDULES = [
+    ("StepLR", dict(step_size=3, gamma=0.5)),
+    ("ExponentialLR", dict(gamma=0.9)),
+    ("CosineAnnealingLR", dict(T_max=7, eta_min=0.001)),
+    ("CosineAnnealingLR", dict(T_max=4)),
+]
+
+
+def our_groups():
+    return [{"params": [tr.ones(1, requires_grad=True)]}, {"params": [tr.ones(1, requires_grad=True)], "lr": 0.03}]
+
+
+def lrs(opt):
+    return [g["lr"] for g in opt.param_groups]
+
+
+@pytest.mark.parametrize("name, kwargs", SCHEDULES, ids=lambda v: str(v))
+def test_sequence_matches_pytorch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD(our_groups(), lr=0.1)
+    sched = getattr(lr_scheduler, name)(opt, **kwargs)
+    topt = torch.optim.SGD([{"params": [torch.ones(1, requires_grad=True)]},
+                            {"params": [torch.ones(1, requires_grad=True)], "lr": 0.03}], lr=0.1)
+    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
+    for epoch in range(25):  # past T_max, where the cosine climbs again
+        assert lrs(opt) == pytest.approx(lrs(topt), rel=1e-14, abs=1e-16), f"epoch {epoch}"
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-14, abs=1e-16)
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+
+
+PLATEAU = [
+    dict(),
+    dict(mode="max", factor=0.5, patience=2, threshold=0.1, threshold_mode="abs", cooldown=1, min_lr=0.004),
+    dict(factor=0.3, patience=1, cooldown=2, min_lr=[0.01, 0.0], eps=1e-3),
+]
+
+
+@pytest.mark.parametrize("kwargs", PLATEAU, ids=str)
+def test_reduce_on_plateau_matches_pytorch(kwargs):
+    torch = pytest.importorskip("torch")
+    metrics = [1.0, 0.9, 0.95, 0.95, 0.94, 0.96, 0.97, 0.8, 0.85, 0.85, 0.85, 0.86, 0.9, 0.7, 0.7, 0.7,
+               0.71, 0.72, 0.73, 0.74, 0.75, 0.76, 0.77, 0.78, 0.79, 0.8, 0.81, 0.82, 0.83, 0.84]
+    opt = optim.SGD(our_groups(), lr=0.1)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    topt = torch.optim.SGD([{"params": [torch.ones(1, requires_grad=True)]},
+                            {"params": [torch.ones(1, requires_grad=True)], "lr": 0.03}], lr=0.1)
+    tsched = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, **kwargs)
+    for epoch, metric in enumerate(metrics):
+        sched.step(tr.Tensor(metric) if epoch % 2 else metric)
+        tsched.step(metric)
+        assert lrs(opt) == pytest.approx(lrs(topt), rel=1e-14), f"epoch {epoch}"
+    assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr())
+
+
+def test_step_lr_sequence_by_hand():
+    opt = optim.SGD([tr.ones(1, requires_grad=True)], lr=1.0)
+    sched = lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    seen = []
+    for _ in range(5):
+        seen.append(opt.param_groups[0]["lr"])
+        sched.step()
+    assert seen == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01])
+
+
+def test_scheduler_state_dict_resumes_the_sequence():
+    def make():
+        opt = optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1)
+        return opt, lr_scheduler.CosineAnnealingLR(opt, T_max=5)
+    opt, sched = make()
+    for _ in range(3):
+        sched.step()
+    saved_opt, saved_sched = opt.state_dict(), sched.state_dict()
+    expected = []
+    for _ in range(4):
+        sched.step()
+        expected.append(sched.get_last_lr())
+    opt2, sched2 = make()
+    opt2.load_state_dict(saved_opt)
+    sched2.load_state_dict(saved_sched)
+    resumed = []
+    for _ in range(4):
+        sched2.step()
+        resumed.append(sched2.get_last_lr())
+    assert resumed == expected
+
+
+def test_scheduler_needs_an_optimizer():
+    with pytest.raises(tr.OpError, match="StepLR: expected an Optimizer, got list"):
+        lr_scheduler.StepLR([], step_size=1)
+
+
+def test_step_lr_rejects_non_positive_step_size():
+    opt = optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(tr.OpError, match="step_size must be a positive int, got 0"):
+        lr_scheduler.StepLR(opt, step_size=0)
+
+
+def test_plateau_rejects_factor_of_one_or_more():
+    opt = optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(tr.OpError, match="factor must be < 1.0, got 1.0"):
+        lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
