@@ -77,7 +77,8 @@ def test_unknown_mode_is_named():
 
 
 def test_lengths_of_the_wrong_batch_are_named():
-    with pytest.raises(tr.OpError, match=r"last_step: lengths must hold one int per batch item \(3\), got shape \(2,\)"):
+    with pytest.raises(tr.OpError, match=r"last_step: lengths must hold one int per batch item \(3\), "
+                                         r"got shape \(2,\)"):
         nn.last_step(tr.randn(4, 3, 2), lengths=[1, 2])
 
 
