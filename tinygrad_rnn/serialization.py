@@ -88,7 +88,7 @@ def _encode(value, arrays, where, archive):
     if isinstance(value, (list, tuple)):
         nodes = [_encode(v, arrays, f"{where}[{i}]", archive) for i, v in enumerate(value)]
         return {"list" if isinstance(value, list) else "tuple": nodes}
-    raise CheckpointError(f"save: {where} is a {type(value).__name__}; a checkpoint holds only Tensors, arrays, "
+    raise CheckpointError(f"save: {where} has type {type(value).__name__}; a checkpoint holds only Tensors, arrays, "
                           "numbers, strings, booleans, None and dicts, lists and tuples of them")
 
 
