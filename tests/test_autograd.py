@@ -83,7 +83,7 @@ def _large_graph(x):
     for step in range(20):
         with tr.scope(f"t={step}"):
             a, b = tr.split(h, 64, axis=1)
-            h = tr.concat([(a * 1.01).tanh(), b.sigmoid()], axis=1) @ x.T
+            h = tr.concat([(a * 1.01).tanh(), b.sigmoid()], axis=1) * x
             h.retain_grad()
     return h.sum()
 
