@@ -141,3 +141,9 @@ def test_periods_must_increase():
     with pytest.raises(tr.OpError, match=r"ClockworkRNN: periods must be positive integers in increasing order, "
                                          r"got \(2, 1\)"):
         nn.ClockworkRNN(2, 4, periods=(2, 1))
+
+
+def test_input_dtype_must_match_the_parameters():
+    with pytest.raises(tr.OpError, match=r"ClockworkRNN: input dtype float32 does not match the parameters' "
+                                         r"dtype float64"):
+        make_net()(tr.randn(4, 2, 2))

@@ -108,3 +108,9 @@ def test_wrong_y0_shape_is_named():
 def test_wrong_input_size_is_named():
     with pytest.raises(tr.OpError, match=r"JordanRNN: expected input .* input_size=3, got \(4, 2\)"):
         make_net()(tr.randn(4, 2))
+
+
+def test_input_dtype_must_match_the_parameters():
+    with pytest.raises(tr.OpError, match=r"JordanRNN: input dtype float32 does not match the parameters' "
+                                         r"dtype float64"):
+        make_net()(tr.randn(4, 2, 3))

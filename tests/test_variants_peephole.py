@@ -166,3 +166,21 @@ def test_wrong_state_shape_is_named():
 def test_lengths_out_of_range_are_named():
     with pytest.raises(tr.OpError, match=r"PeepholeLSTM: every length must lie in 1\.\.4 .*got min 0 and max 4"):
         nn.PeepholeLSTM(3, 2)(tr.randn(4, 2, 3), lengths=[4, 0])
+
+
+def test_zero_peepholes_give_the_library_lstm_cell():
+    peephole = nn.PeepholeLSTMCell(3, 4).double()
+    for name in ("weight_ci", "weight_cf", "weight_co"):
+        getattr(peephole, name).data = np.zeros(4)
+    plain = nn.LSTMCell(3, 4).double()
+    plain.load_state_dict({n: p for n, p in peephole.state_dict().items() if n in dict(plain.named_parameters())})
+    x = tr.randn(2, 3, dtype=tr.float64)
+    h, c = random_state(2, 4)
+    for got, want in zip(peephole(x, (h, c)), plain(x, (h, c))):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_input_dtype_must_match_the_parameters():
+    with pytest.raises(tr.OpError, match=r"PeepholeLSTM: input dtype float64 does not match the parameters' "
+                                         r"dtype float32"):
+        nn.PeepholeLSTM(3, 2)(tr.randn(4, 2, 3, dtype=tr.float64))

@@ -33,7 +33,7 @@ from ..ops import stack, where
 from ..tensor import zeros
 from .linear import uniform_parameter
 from .module import Module
-from .readout import check_lengths, step_mask
+from .readout import check_dtype, check_lengths, step_mask
 
 
 def module_of_unit(hidden_size, periods):
@@ -94,6 +94,7 @@ class ClockworkRNN(Module):
         if x.ndim != 3 or x.shape[-1] != self.input_size:
             raise OpError(f"{name}: expected input of shape (T, batch, input_size) or (batch, T, input_size) "
                           f"with input_size={self.input_size}, got {tuple(x.shape)}")
+        check_dtype(name, x, self.weight_ih)
         if self.batch_first:
             x = x.transpose(0, 1)
         steps, batch = x.shape[0], x.shape[1]

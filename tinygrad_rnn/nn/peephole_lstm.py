@@ -29,7 +29,7 @@ from ..ops import split, stack, where
 from ..tensor import zeros
 from .linear import uniform_parameter
 from .module import Module
-from .readout import check_lengths, step_mask
+from .readout import check_dtype, check_lengths, step_mask
 
 
 def peephole_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, weight_ci, weight_cf, weight_co):
@@ -63,11 +63,12 @@ def _parameters(input_size, hidden_size, bias):
 _ORDER = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_ci", "weight_cf", "weight_co")
 
 
-def _check_input(where, x, input_size, ndim):
+def _check_input(where, x, input_size, ndim, weight):
     if x.ndim != ndim or x.shape[-1] != input_size:
         layout = "(batch, input_size)" if ndim == 2 else "(T, batch, input_size) or (batch, T, input_size)"
         raise OpError(f"{where}: expected input of shape {layout} with input_size={input_size}, "
                       f"got {tuple(x.shape)}")
+    check_dtype(where, x, weight)
 
 
 def _check_state(where, name, state, shape):
@@ -85,7 +86,7 @@ class PeepholeLSTMCell(Module):
             self.register_parameter(name, p)
 
     def forward(self, x, hx=None):
-        _check_input("PeepholeLSTMCell", x, self.input_size, 2)
+        _check_input("PeepholeLSTMCell", x, self.input_size, 2, self.weight_ih)
         shape = (x.shape[0], self.hidden_size)
         if hx is None:
             hx = (zeros(shape, dtype=x.dtype, device=x.device),) * 2
@@ -127,7 +128,7 @@ class PeepholeLSTM(Module):
 
     def forward(self, x, hx=None, lengths=None):
         where_ = type(self).__name__
-        _check_input(where_, x, self.input_size, 3)
+        _check_input(where_, x, self.input_size, 3, self.weight_ih_l0)
         if self.batch_first:
             x = x.transpose(0, 1)
         steps, batch = x.shape[0], x.shape[1]

@@ -1,5 +1,5 @@
-"""Sequence-to-one readouts of a padded batch, and the lengths that say which
-of its steps are real.
+"""Sequence-to-one readouts of a padded batch, the lengths that say which of
+its steps are real, and the input checks the recurrent variants share.
 
 A padded batch `output: (T, batch, H)` (time-major; `(batch, T, H)` with
 batch_first) holds sequence b in its first `lengths[b]` steps; the rest is
@@ -33,6 +33,13 @@ def check_lengths(lengths, batch, steps, where):
         raise OpError(f"{where}: every length must lie in 1..{steps} (the padded number of steps), "
                       f"got min {array.min()} and max {array.max()}")
     return array.astype(backend.int64)
+
+
+def check_dtype(where, x, weight):
+    """A recurrent layer's input must have its parameters' dtype (no silent float32/float64 mixing)."""
+    if x.dtype != weight.dtype:
+        raise OpError(f"{where}: input dtype {x.dtype} does not match the parameters' dtype {weight.dtype}; "
+                      "convert the input (.float() / .double()) or the module (.float() / .double())")
 
 
 def step_mask(lengths, t, like):
