@@ -126,3 +126,24 @@ def test_to_keeps_parameter_identity(device):
     net.to(device)
     assert all(a is b for a, b in zip(net.parameters(), before))
     assert all(p.device == device for p in net.parameters())
+
+
+def test_apply_visits_children_before_their_parent():
+    visited = []
+    Net().apply(lambda m: visited.append(type(m).__name__))
+    assert visited[0] == "Linear" and visited[-1] == "Net" and len(visited) == 8
+
+
+def test_apply_with_init_reinitialises_every_linear():
+    net = Net()
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.zeros_(m.weight)
+    net.apply(init_weights)
+    assert (net.encoder.weight.numpy() == 0).all() and (net.head[1].weight.numpy() == 0).all()
+
+
+def test_requires_grad_false_freezes_every_parameter():
+    net = Net().requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())

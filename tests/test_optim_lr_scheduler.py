@@ -73,21 +73,22 @@ def test_step_lr_sequence_by_hand():
     assert seen == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01])
 
 
-def test_scheduler_state_dict_resumes_the_sequence():
+def test_scheduler_state_dict_resumes_the_sequence_through_a_checkpoint(tmp_path):
     def make():
         opt = optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1)
         return opt, lr_scheduler.CosineAnnealingLR(opt, T_max=5)
     opt, sched = make()
     for _ in range(3):
         sched.step()
-    saved_opt, saved_sched = opt.state_dict(), sched.state_dict()
+    tr.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp_path / "ckpt")
     expected = []
     for _ in range(4):
         sched.step()
         expected.append(sched.get_last_lr())
     opt2, sched2 = make()
-    opt2.load_state_dict(saved_opt)
-    sched2.load_state_dict(saved_sched)
+    checkpoint = tr.load(tmp_path / "ckpt")
+    opt2.load_state_dict(checkpoint["optimizer"])
+    sched2.load_state_dict(checkpoint["scheduler"])
     resumed = []
     for _ in range(4):
         sched2.step()
@@ -110,3 +111,13 @@ def test_plateau_rejects_factor_of_one_or_more():
     opt = optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1)
     with pytest.raises(tr.OpError, match="factor must be < 1.0, got 1.0"):
         lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+
+
+def test_plateau_state_survives_a_checkpoint(tmp_path):
+    opt = optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, patience=0)
+    sched.step(1.0)
+    tr.save(sched.state_dict(), tmp_path / "ckpt")
+    fresh = lr_scheduler.ReduceLROnPlateau(optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1), patience=0)
+    fresh.load_state_dict(tr.load(tmp_path / "ckpt"))
+    assert fresh.best == 1.0 and fresh.state_dict() == sched.state_dict()

@@ -95,7 +95,21 @@ class Module:
         for _, p in self.named_parameters():
             yield p
 
+    def apply(self, fn):
+        """Call fn(module) on every sub-module and then on self (e.g. a custom
+        initialisation: `model.apply(init_weights)`); returns self."""
+        for child in self._modules.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
     # ---- modes and gradients -------------------------------------------------
+    def requires_grad_(self, flag=True):
+        """Freeze (False) or unfreeze (True) every parameter."""
+        for p in self.parameters():
+            p.requires_grad_(flag)
+        return self
+
     def train(self, mode=True):
         for m in self.modules():
             object.__setattr__(m, "training", mode)
