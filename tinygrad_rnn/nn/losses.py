@@ -121,12 +121,11 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
                           f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})")
     safe_ids = xp.where(kept, ids, 0)
     if weight is not None:
-        class_weight = weight.data if isinstance(weight, Tensor) else backend.as_array(
-            weight, dtype=dtype, device=log_probs.device)
+        class_weight = backend.as_array(weight.data if isinstance(weight, Tensor) else weight,
+                                        dtype=dtype, device=log_probs.device)
         if tuple(class_weight.shape) != (n_classes,):
             raise OpError(f"{op}: weight must have one entry per class, shape ({n_classes},), "
                           f"got {tuple(class_weight.shape)}")
-        class_weight = class_weight.astype(dtype)
         target_weight = class_weight[safe_ids] * kept
     else:
         class_weight = None
