@@ -39,9 +39,9 @@ class _GRUMaths:
         gates = x @ weight_ih.T
         return gates + bias_ih if bias_ih is not None else gates
 
-    def fused_step(self, gates_x, state, weight_hh_t, w):
+    def fused_step(self, gates_x, state, recurrent, w):
         h, bias_hh = state[0], w[3]
-        gates_h = h @ weight_hh_t
+        gates_h = self.hidden_product(h, recurrent)
         if bias_hh is not None:
             gates_h = gates_h + bias_hh
         return (FusedGRUCell.apply(gates_x, gates_h, h),)

@@ -18,6 +18,7 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 class _LSTMMaths:
     gate_count, state_count = 4, 2
+    shares_gate_gradient = True
 
     def step(self, x, state, w):
         """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
@@ -37,9 +38,9 @@ class _LSTMMaths:
         gates = x @ weight_ih.T
         return gates + (bias_ih + bias_hh) if bias_ih is not None else gates
 
-    def fused_step(self, gates_x, state, weight_hh_t, w):
+    def fused_step(self, gates_x, state, recurrent, w):
         h, c = state
-        return FusedLSTMCell.apply(gates_x, h @ weight_hh_t, c)
+        return FusedLSTMCell.apply(gates_x, self.hidden_product(h, recurrent), c)
 
 
 class LSTMCell(_LSTMMaths, RecurrentCellBase):

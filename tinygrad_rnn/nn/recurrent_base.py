@@ -2,11 +2,11 @@
 
 A family supplies its maths as three methods, everything else lives here:
 
-    step(x_t, state, w)                       the cell from primitive ops (matmul, add,
-                                              sigmoid, tanh, mul, split) -> new state
-    project(x, w)                             gates_x = x W_ih^T + biases, for every step at once
-    fused_step(gates_x_t, state, w_hh_t, w)   one (batch, G*H) matmul with W_hh^T, then
-                                              the family's fused op from tinygrad_rnn/ops
+    step(x_t, state, w)                        the cell from primitive ops (matmul, add,
+                                               sigmoid, tanh, mul, split) -> new state
+    project(x, w)                              gates_x = x W_ih^T + biases, for every step at once
+    fused_step(gates_x_t, state, recurrent, w) one (batch, G*H) matmul with W_hh^T, then
+                                               the family's fused op from tinygrad_rnn/ops
 
     w = (weight_ih, weight_hh, bias_ih, bias_hh), biases None when bias=False
     state = (h,) or, for the LSTM, (h, c); each (batch, H)
@@ -15,7 +15,10 @@ Two implementations, one set of numbers: impl="composite" runs `step` at
 every time step, the graph a reader follows; impl="fused" makes one matmul
 for the input projections of all steps, then per step one matmul and one
 fused op with a hand-written backward. impl=None follows the global default,
-`set_recurrent_impl("fused" | "composite")`.
+`set_recurrent_impl("fused" | "composite")`. Where gates_x and gates_h get the
+same gradient (LSTM, Elman RNN: `shares_gate_gradient`), the fast path also
+takes W_hh's gradient for all steps in one matmul (tinygrad_rnn/ops/recurrent_weight.py);
+`recurrent` is then W_hh as constant arrays for HiddenProduct, otherwise the Tensor W_hh^T.
 
 The layer driver records each step under the scopes
 "{Module} layer {k} {forward|reverse}" / "t={t}", which the graph drawing groups.
@@ -27,6 +30,7 @@ from .. import backend
 from ..autograd import scope
 from ..errors import OpError
 from ..ops import concat, split, stack, where
+from ..ops.recurrent_weight import HiddenProduct, SequenceGradient
 from ..tensor import Tensor, zeros
 from .dropout import dropout
 from .linear import uniform_parameter
@@ -90,14 +94,33 @@ class _RecurrentMixin:
     def _cell_weights(self, suffix):
         return tuple(getattr(self, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
+    shares_gate_gradient = False  # gates_x and gates_h receive the same gradient (LSTM, Elman RNN)
+
     def _impl(self):
         return self.impl if self.impl is not None else _default_impl
 
-    def _advance(self, impl, x_or_gates, state, w, w_hh_t=None):
-        """One time step by either path; for "fused" x_or_gates is gates_x of the step."""
-        if impl == "fused":
-            return self.fused_step(x_or_gates, state, w[1].T if w_hh_t is None else w_hh_t, w)
-        return self.step(x_or_gates, state, w)
+    def fused_sequence(self, x, w, batch):
+        """The fast path's work before the loop, x: (T * batch, in) -> (pieces, recurrent, hidden):
+        gates_x of all steps from one matmul, cut into T (batch, G*H) pieces; what fused_step needs of
+        W_hh; and the list in which the loop records the h_{t-1} each step reads (None when unused)."""
+        weight_hh = w[1]
+        gates_x = self.project(x, w)
+        if self.shares_gate_gradient:
+            hidden = [None] * (x.shape[0] // batch)
+            gates_x = SequenceGradient.apply(gates_x, weight_hh, hidden=hidden)
+            xp = backend.xp_of(weight_hh.data)
+            recurrent = (xp.ascontiguousarray(weight_hh.data), xp.ascontiguousarray(weight_hh.data.T))
+        else:
+            hidden, recurrent = None, weight_hh.T  # transposed once here, not at every step
+        pieces = split(gates_x, batch, axis=0) if x.shape[0] > batch else [gates_x]
+        return pieces, recurrent, hidden
+
+    @staticmethod
+    def hidden_product(h, recurrent):
+        """gates_h = h W_hh^T for fused_step, by either form of `recurrent`."""
+        if isinstance(recurrent, tuple):
+            return HiddenProduct.apply(h, weight=recurrent[0], weight_t=recurrent[1])
+        return h @ recurrent
 
 
 class RecurrentCellBase(_RecurrentMixin, Module):
@@ -128,8 +151,13 @@ class RecurrentCellBase(_RecurrentMixin, Module):
             x = x.reshape(1, self.input_size)
         state = self._initial_state(hx, x, batched)
         w = self._cell_weights("")
-        impl = self._impl()
-        new = self._advance(impl, self.project(x, w) if impl == "fused" else x, state, w)
+        if self._impl() == "fused":
+            pieces, recurrent, hidden = self.fused_sequence(x, w, x.shape[0])
+            if hidden is not None:
+                hidden[0] = state[0].data
+            new = self.fused_step(pieces[0], state, recurrent, w)
+        else:
+            new = self.step(x, state, w)
         if not batched:
             new = tuple(s.reshape(self.hidden_size) for s in new)
         return new[0] if self.state_count == 1 else new
@@ -258,16 +286,18 @@ class RecurrentBase(_RecurrentMixin, Module):
         """One layer, one direction over all steps -> (output (T, batch, H), final state)."""
         batch = state[0].shape[0]
         steps = flat.shape[0] // batch
-        w_hh_t = None
-        if impl == "fused":
-            pieces = split(self.project(flat, w), batch, axis=0)
-            w_hh_t = w[1].T  # transposed once here, not at every step
+        fused = impl == "fused"
+        hidden = None
+        if fused:
+            pieces, recurrent, hidden = self.fused_sequence(flat, w, batch)
         # steps past the longest sequence leave the state alone and output zeros: skip them
         active = steps if masks is None else masks.active_steps
         outputs = [None] * steps
         for t in (range(active - 1, -1, -1) if reverse else range(active)):
             with scope(f"t={t}"):
-                new = self._advance(impl, pieces[t], state, w, w_hh_t)
+                if hidden is not None:
+                    hidden[t] = state[0].data
+                new = self.fused_step(pieces[t], state, recurrent, w) if fused else self.step(pieces[t], state, w)
                 mask = None if masks is None else masks.partial[t]
                 if mask is None:
                     state = new
