@@ -27,8 +27,9 @@ def peephole_step(x, h, c, w_ih, w_hh, b_ih, b_hh, w_ci, w_cf, w_co):
 
 
 def cell_arrays(cell):
-    return [getattr(cell, n).numpy() for n in
-            ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_ci", "weight_cf", "weight_co")]
+    params = [getattr(cell, n) for n in
+              ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_ci", "weight_cf", "weight_co")]
+    return [None if p is None else p.numpy() for p in params]
 
 
 def random_state(batch, hidden, device="cpu"):
@@ -184,3 +185,17 @@ def test_input_dtype_must_match_the_parameters():
     with pytest.raises(tr.OpError, match=r"PeepholeLSTM: input dtype float64 does not match the parameters' "
                                          r"dtype float32"):
         nn.PeepholeLSTM(3, 2)(tr.randn(4, 2, 3, dtype=tr.float64))
+
+
+def test_without_bias_the_gates_have_no_offsets():
+    cell = nn.PeepholeLSTMCell(3, 4, bias=False).double()
+    assert [name for name, _ in cell.named_parameters()] == ["weight_ih", "weight_hh", "weight_ci", "weight_cf",
+                                                             "weight_co"]
+    x = tr.randn(2, 3, dtype=tr.float64)
+    h, c = random_state(2, 4)
+    params = cell_arrays(cell)
+    params[2:4] = [np.zeros(16), np.zeros(16)]
+    want_h, want_c = peephole_step(x.numpy(), h.numpy(), c.numpy(), *params)
+    got_h, got_c = cell(x, (h, c))
+    np.testing.assert_allclose(got_h.numpy(), want_h, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_c.numpy(), want_c, rtol=1e-12, atol=1e-12)
