@@ -86,3 +86,11 @@ def test_max_over_an_empty_axis_is_an_op_error(device):
 def test_mean_over_zero_elements_is_an_op_error(device):
     with pytest.raises(tr.OpError, match=r"mean: cannot average over zero elements"):
         tr.ones(0, 3, device=device).mean(axis=0)
+
+
+def test_changing_the_input_after_max_is_harmless(device):
+    x = tr.Tensor([1.0, 3.0, 2.0], device=device, requires_grad=True)
+    y = x.max()
+    x.data -= 1
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0])

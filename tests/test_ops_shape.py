@@ -190,3 +190,20 @@ def test_unsqueeze_squeeze_flatten(device, leaf):
     assert x.unsqueeze(0).shape == (1, 2, 3) and x.unsqueeze(-1).shape == (2, 3, 1)
     assert x.unsqueeze(1).squeeze().shape == (2, 3) and x.unsqueeze(1).squeeze(1).shape == (2, 3)
     assert x.flatten().shape == (6,)
+
+
+def test_split_axis_out_of_range_is_an_op_error(device):
+    with pytest.raises(tr.OpError, match=r"split: axis 3 is out of range for a tensor of shape \(4,\)"):
+        tr.split(tr.ones(4, device=device), 2, axis=3)
+
+
+@pytest.mark.parametrize("axis", [3, -4])
+def test_unsqueeze_axis_out_of_range_is_an_op_error(device, axis):
+    with pytest.raises(tr.OpError, match=rf"unsqueeze: axis {axis} is out of range for a tensor of shape \(2, 3\) "
+                                         r"\(expected -3 to 2\)"):
+        tr.ones(2, 3, device=device).unsqueeze(axis)
+
+
+def test_squeeze_axis_out_of_range_is_an_op_error(device):
+    with pytest.raises(tr.OpError, match=r"squeeze: axis 4 is out of range for a tensor of shape \(2, 1\)"):
+        tr.ones(2, 1, device=device).squeeze(4)

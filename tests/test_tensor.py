@@ -127,3 +127,10 @@ def test_tensor_of_a_tensor_shares_nothing_of_the_graph(device):
 def test_unsupported_operand_is_an_op_error(device):
     with pytest.raises(tr.OpError, match=r"Add: cannot use an input of type str; expected a Tensor, array or number"):
         tr.ones(2, device=device) + "a"
+
+
+def test_numpy_scalars_mix_like_python_numbers(device):
+    t = tr.ones(2, device=device)
+    assert (t * np.int64(2)).dtype == np.float32
+    assert (t * np.float64(2)).dtype == np.float32
+    assert (t + np.float32(2)).dtype == np.float32

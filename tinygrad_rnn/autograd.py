@@ -142,6 +142,8 @@ def _scalar_like(x, like):
     xp = backend.xp_of(like._data)
     if backend.is_array(x):
         return backend.to_device(x, like.device)
+    if isinstance(x, backend.np.generic):
+        x = x.item()  # a NumPy scalar counts as a Python number: float32 * np.int64(2) stays float32
     if isinstance(x, float) and like.dtype.kind != "f":
         return xp.asarray(x, dtype=backend.float32)
     if isinstance(x, (int, float)) and not isinstance(x, bool) and like.dtype.kind in "fiu":
@@ -226,7 +228,7 @@ def run_backward(root, grad, retain_graph=False):
                 f"backward: {fn.name}{' in ' + '/'.join(fn.scope) if fn.scope else ''} was already "
                 "backpropagated and its saved arrays freed; call backward(retain_graph=True) "
                 "the first time to backpropagate through the same graph twice")
-        if fn.saved and fn.checks_versions:
+        if fn.versions is not None:  # recorded by apply when backward reads saved inputs
             _check_versions(fn)
         if fn.retained is not None:
             for i, ref in fn.retained.items():

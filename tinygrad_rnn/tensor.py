@@ -253,16 +253,23 @@ class Tensor:
         return ops.Transpose.apply(self, axes=tuple(range(self.ndim))[::-1])
 
     def unsqueeze(self, axis):
+        """Insert an axis of size 1 at `axis` (-ndim-1 <= axis <= ndim, as PyTorch)."""
+        if not -self.ndim - 1 <= axis <= self.ndim:
+            raise OpError(f"unsqueeze: axis {axis} is out of range for a tensor of shape {tuple(self.shape)} "
+                          f"(expected {-self.ndim - 1} to {self.ndim})")
         shape = list(self.shape)
         shape.insert(axis if axis >= 0 else len(shape) + axis + 1, 1)
         return self.reshape(tuple(shape))
 
     def squeeze(self, axis=None):
+        """Drop axes of size 1 (all of them, or `axis` if it has size 1)."""
         if axis is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
+            if not -self.ndim <= axis < max(self.ndim, 1):
+                raise OpError(f"squeeze: axis {axis} is out of range for a tensor of shape {tuple(self.shape)}")
             shape = list(self.shape)
-            if shape[axis] == 1:
+            if shape and shape[axis] == 1:
                 del shape[axis]
         return self.reshape(tuple(shape))
 

@@ -42,6 +42,8 @@ def stack(tensors, axis=0):
 def split(tensor, split_size_or_sections, axis=0):
     """Cut a tensor along `axis`: an int gives pieces of that size (the last may
     be smaller), a list gives the size of each piece (PyTorch's meaning)."""
+    if not -tensor.ndim <= axis < tensor.ndim:
+        raise OpError(f"split: axis {axis} is out of range for a tensor of shape {tuple(tensor.shape)}")
     n = tensor.shape[axis]
     if isinstance(split_size_or_sections, int):
         if split_size_or_sections <= 0:

@@ -77,8 +77,9 @@ class Pow(Function):
     def backward(self, g):
         a, b, out = self.saved
         xp = xp_of(a)
-        ga = g * b * a ** (b - 1)
-        gb = None
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = g * b * a ** (b - 1)
         if self.needs_grad[1]:
             positive = a > 0
             gb = g * out * xp.log(xp.where(positive, a, 1)) * positive
