@@ -64,12 +64,19 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
         scale = LogScale(norms + [n.grad_norm for n in full.nodes.values() if n.kind == "param"])
     shown = group(full, collapse=collapse, elide=elide)
 
-    g = graphviz.Digraph("graph", graph_attr=dict(rankdir=rankdir, newrank="true", fontname=FONT, fontsize="11",
-                                                  nodesep="0.18", ranksep="0.28", compound="true"),
+    g = graphviz.Digraph("graph", graph_attr=dict(rankdir=rankdir, newrank="true", fontname=FONT,
+                                                  fontsize="11", nodesep="0.18", ranksep="0.28", compound="true"),
                          node_attr=dict(fontname=FONT, fontsize="10", height="0.3", margin="0.08,0.04"),
                          edge_attr=dict(color="#555555", arrowsize="0.6"))
-    _emit_clusters(g, shown, lambda node: _node_attrs(node, show_dtype, show_device, scale))
-    anchors = _order_steps(g, shown)
+    rulers, rows, links = _time_rulers(shown)
+    _emit_clusters(g, shown, lambda node: _node_attrs(node, show_dtype, show_device, scale), rulers)
+    for row in rows:
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            for left, right in zip(row, row[1:]):
+                same.edge(left, right, style="invis")
+    for node, marker in links:
+        g.edge(node, marker, style="invis", weight="10")
     # edges listed in time order: dot's initial placement follows the input order
     edges = sorted(shown.edges, key=lambda e: _time_step(shown.nodes[e[1]]) or ((), -1))
     for src, dst in edges:
@@ -77,21 +84,19 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
         a, b = _time_step(shown.nodes[src]), _time_step(shown.nodes[dst])
         if a is None or b is None or a == b or a[0] != b[0]:
             g.edge(src, dst, **attrs)
-        elif dst in anchors:
-            # into the bottom row (a step box, an elision node): flat or upward, never a rank constraint
-            g.edge(src, dst, constraint="false" if src not in anchors else "true", **attrs)
         else:
             # A state handed from step to step (h_t into step t+1) enters the
-            # next column higher up. Written head to tail with dir=back, dot
-            # ranks it upward: the columns stay level, side by side, in order,
-            # and the arrow still points the way data flows.
-            g.edge(dst, src, dir="back", **attrs)
+            # next column level or higher up. Written head to tail with
+            # dir=back, minlen=0 and weight=0, dot may rank it level or upward
+            # but never pushes the next column down: the columns stay level,
+            # side by side, and the arrow still points the way data flows.
+            g.edge(dst, src, dir="back", minlen="0", weight="0", **attrs)
     if scale is not None:
         g.node("legend", _legend(scale), shape="plaintext", margin="0")
     return g
 
 
-def _emit_clusters(g, shown, attrs):
+def _emit_clusters(g, shown, attrs, rulers):
     """Nodes into nested clusters, one per scope prefix, in the order they first appear."""
     tree = {}  # scope prefix -> ([node keys], {child prefixes})
     tree[()] = ([], {})
@@ -102,12 +107,21 @@ def _emit_clusters(g, shown, attrs):
                 tree[prefix] = ([], {})
                 tree[prefix[:-1]][1][prefix] = None
         tree[node.scope][0].append(key)
-    counter = iter(range(len(tree)))
+    counter = iter(range(len(tree) + len(shown.nodes)))
 
     def emit(parent, prefix):  # depth is the scope nesting (a few levels), not the graph size
         keys, children = tree[prefix]
         for key in keys:
-            parent.node(key, **attrs(shown.nodes[key]))
+            node = shown.nodes[key]
+            if node.kind in ("step", "elided"):
+                # a frameless cluster of its own, so dot orders it like an expanded step
+                with parent.subgraph(name=f"cluster_{next(counter)}") as c:
+                    c.attr(label="", peripheries="0", margin="0")
+                    c.node(key, **attrs(node))
+            else:
+                parent.node(key, **attrs(node))
+        for key in rulers.get(prefix, ()):
+            parent.node(key, shape="point", style="invis", width="0", height="0")
         for child in sorted(children, key=_step_order):
             with parent.subgraph(name=f"cluster_{next(counter)}") as c:
                 c.attr(label=child[-1], **_cluster_attrs(child[-1]))
@@ -132,12 +146,15 @@ def _time_step(node):
     return None if prefix is None else (prefix[:-1], step_number(prefix))
 
 
-def _order_steps(g, shown):
-    """Keep each layer's steps left to right in time order, its parameters in one row above them.
+def _time_rulers(shown):
+    """Invisible rulers that keep each layer's steps left to right in time order.
 
-    One node per step (its last: h_t, a step box, an elision node) goes into a
-    same-rank row joined by invisible edges, so the columns end level and in
-    time order. Returns those anchor nodes.
+    Left to itself, dot's crossing minimisation may shuffle the step columns,
+    and it does not keep the order of invisible edges between clusters. So each
+    step (expanded, boxed or elided) gets a marker in its layer's cluster, just
+    below the step's last node, and the markers form one same-rank row chained
+    by invisible edges, which dot draws left to right. Returns ({layer scope: marker keys}, [rows of keys to chain],
+    [(last node, its marker)]); the parameters of each layer are one more row.
     """
     last, params = {}, {}
     for key, node in shown.nodes.items():
@@ -146,16 +163,13 @@ def _order_steps(g, shown):
             last[step] = key
         elif node.kind == "param":
             params.setdefault(node.scope, []).append(key)
-    layers = {}
+    rulers, rows, links = {}, {}, []
     for (layer, _), key in sorted(last.items(), key=lambda item: item[0][1]):
-        layers.setdefault(layer, []).append(key)
-    for keys in list(layers.values()) + list(params.values()):
-        if len(keys) > 1:
-            with g.subgraph() as row:
-                row.attr(rank="same")
-                for a, b in zip(keys, keys[1:]):
-                    row.edge(a, b, style="invis")
-    return set(last.values())
+        marker = f"ruler_{key}"
+        rulers.setdefault(layer, []).append(marker)
+        links.append((key, marker))
+        rows.setdefault(layer, []).append(marker)
+    return rulers, [row for row in list(rows.values()) + list(params.values()) if len(row) > 1], links
 
 
 def _cluster_attrs(name):
@@ -204,10 +218,11 @@ def _shapes(shapes):
 
 
 def _edge_attrs(src, scale):
-    if scale is not None:
-        return dict(color=scale.colour(src.grad_norm), penwidth="2")
     if src.kind == "param":
+        # the parameter's own colour says its (summed) gradient; its edges stay plain
         return dict(color=PARAM_EDGE)
+    if scale is not None:
+        return scale.edge(src.grad_norm)
     return {}
 
 

@@ -51,6 +51,15 @@ class LogScale:
         f = self.fraction(norm)
         return "white" if f is not None and f > 0.6 else "black"
 
+    def edge(self, norm):
+        """Edge attributes: the node colour, darker so pale ones show on white, and a
+        width growing with the norm, so a vanishing gradient is a thin line."""
+        f = self.fraction(norm)
+        if f is None:
+            return dict(color="#bbbbbb", style="dashed")
+        darker = "#" + "".join(f"{round(c * 0.8):02x}" for c in _hex(_interpolate(f)))
+        return dict(color=darker, penwidth=f"{0.6 + 3.4 * f:.2f}")
+
     def ticks(self, n=5):
         """n (norm, colour) pairs spread evenly over the scale, smallest first."""
         if self.high == self.low:

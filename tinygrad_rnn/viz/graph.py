@@ -179,7 +179,7 @@ def group(graph, collapse=False, elide=None):
             shown[key] = node
         else:
             where[key] = box
-            if node.kind in ("op", "output"):
+            if node.kind in ("op", "output") and shown[box].kind == "step":
                 shown[box].count += 1
     _step_norms(graph, where, shown)
     edges = [(where[s], where[d]) for s, d in graph.edges if where[s] != where[d]]
