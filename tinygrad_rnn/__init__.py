@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 # layers, losses, optimizers and checkpoints
-from . import nn, optim  # noqa: E402
+from . import nn, optim, viz  # noqa: E402
 from .serialization import CheckpointError, load, save  # noqa: E402
 
-__all__ += ["nn", "optim", "save", "load", "CheckpointError"]
+__all__ += ["nn", "optim", "viz", "save", "load", "CheckpointError"]

@@ -13,8 +13,6 @@ into every step that uses it, so weight sharing across time is visible.
 
 import html
 
-import graphviz
-
 from ..errors import GraphError
 from ..tensor import Tensor
 from .grad_flow import GradNormsMissing, LogScale, missing_norms_message
@@ -55,6 +53,7 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
                          "create its leaves with requires_grad=True and compute it outside no_grad()")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    graphviz = _graphviz()
     full = trace(tensor, params)
     scale = None
     if grad_flow:
@@ -94,6 +93,16 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
     if scale is not None:
         g.node("legend", _legend(scale), shape="plaintext", margin="0")
     return g
+
+
+def _graphviz():
+    # imported on first use, so `import tinygrad_rnn` works without the package
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("draw_graph needs the graphviz Python package: pip install graphviz "
+                          "(and Graphviz itself to render: apt-get install graphviz / brew install graphviz)") from None
+    return graphviz
 
 
 def _emit_clusters(g, shown, attrs, rulers):
@@ -196,9 +205,9 @@ def _label(node, show_dtype, show_device):
     if node.kind == "elided":
         first, last = node.steps
         s = "s" if node.count != 1 else ""
-        return f"... {node.count} step{s} left out ...\n({first} to {last})"
+        return f"... {node.count} step{s} left out ...\\n({first} to {last})"
     if node.kind == "step":
-        return f"{node.name}\n{node.count} ops"
+        return f"{node.name}\\n{node.count} ops"
     lines = [_shapes(node.shapes)]
     if show_dtype:
         lines.append(node.dtype)
@@ -207,7 +216,7 @@ def _label(node, show_dtype, show_device):
     if node.kind == "param":  # bold name, so parameters stand out among the ops
         rest = "".join(f"<BR/>{html.escape(line)}" for line in lines)
         return f"<<B>{html.escape(node.name)}</B>{rest}>"
-    return "\n".join([node.name] + lines)
+    return "\\n".join([node.name] + lines)  # DOT's own line break keeps the source one line a node
 
 
 def _shapes(shapes):

@@ -17,8 +17,6 @@ import os
 import shutil
 import warnings
 
-import graphviz
-
 FORMATS = ("svg", "png", "pdf")
 SOURCE_FORMATS = ("dot", "gv")
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz or conda install graphviz) "
@@ -47,9 +45,10 @@ def render(graph, path, format=None):
     if fmt in SOURCE_FORMATS:
         return _write_source(graph, path)
     if dot_available():
+        from graphviz import ExecutableNotFound
         try:
             data = graph.pipe(format=fmt)
-        except graphviz.ExecutableNotFound:
+        except ExecutableNotFound:
             pass  # on PATH but not runnable: fall through to the source
         else:
             with open(path, "wb") as f:
