@@ -6,3 +6,7 @@ from .render import GraphvizMissingWarning, dot_available, render
 
 __all__ = ["draw_graph", "render", "dot_available", "step_grad_norms", "plot_grad_norms",
            "GradNormsMissing", "GraphvizMissingWarning"]
+
+from .heatmap import attention_heatmap  # noqa: E402
+
+__all__ += ["attention_heatmap"]
