@@ -31,7 +31,13 @@ def test_fused_lstm_cell_backward_with_only_c_used(device):
 
 def test_fused_gru_cell_passes_gradcheck(device):
     gx, gh, h = inputs(device, (3, 6), (3, 6), (3, 2))
-    assert tr.gradcheck(lambda a, b, h: FusedGRUCell.apply(a, b, h), [gx, gh, h])
+    assert tr.gradcheck(lambda a, b, h: FusedGRUCell.apply(a, b, h), [gx, gh, h])  # h_t and r
+
+
+@pytest.mark.parametrize("output", [0, 1], ids=["h_only", "r_only"])
+def test_fused_gru_cell_backward_with_one_output_used(output, device):
+    gx, gh, h = inputs(device, (3, 6), (3, 6), (3, 2))
+    assert tr.gradcheck(lambda a, b, h: FusedGRUCell.apply(a, b, h)[output], [gx, gh, h])
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
@@ -55,11 +61,12 @@ def test_fused_lstm_cell_equals_the_equations():
 
 def test_fused_gru_cell_equals_the_equations():
     gx, gh, h = (np.random.default_rng(k).standard_normal(s) for k, s in enumerate([(2, 9), (2, 9), (2, 3)]))
-    out = FusedGRUCell.apply(tr.Tensor(gx), tr.Tensor(gh), tr.Tensor(h))
+    out, reset = FusedGRUCell.apply(tr.Tensor(gx), tr.Tensor(gh), tr.Tensor(h))
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
     r, z = sig(gx[:, :3] + gh[:, :3]), sig(gx[:, 3:6] + gh[:, 3:6])
     n = np.tanh(gx[:, 6:] + r * gh[:, 6:])
     np.testing.assert_allclose(out.numpy(), (1 - z) * n + z * h, rtol=1e-13)
+    np.testing.assert_allclose(reset.numpy(), r, rtol=1e-13)
 
 
 def test_fused_lstm_cell_names_mismatched_shapes():

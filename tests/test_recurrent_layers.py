@@ -227,7 +227,7 @@ def test_cell_state_of_the_wrong_shape_is_named():
         nn.LSTMCell(2, 3)(tr.randn(4, 2), (tr.zeros(4, 3), tr.zeros(4, 2)))
 
 
-@pytest.mark.parametrize("kind", ["lstm", "rnn_tanh"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
 def test_fused_weight_gradient_taken_once_per_sequence_matches_composite_when_only_one_step_is_read(kind):
     layers = {impl: KINDS[kind](impl=impl).double() for impl in ("fused", "composite")}
     layers["composite"].load_state_dict(layers["fused"].state_dict())

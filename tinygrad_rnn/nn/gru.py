@@ -19,6 +19,7 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 class _GRUMaths:
     gate_count, state_count = 3, 1
+    records_reset = True
 
     def step(self, x, state, w):
         """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
@@ -39,12 +40,14 @@ class _GRUMaths:
         gates = x @ weight_ih.T
         return gates + bias_ih if bias_ih is not None else gates
 
-    def fused_step(self, gates_x, state, recurrent, w):
+    def fused_step(self, gates_x, state, recurrent, t, w):
         h, bias_hh = state[0], w[3]
-        gates_h = self.hidden_product(h, recurrent)
+        gates_h = recurrent.product(h, t)
         if bias_hh is not None:
             gates_h = gates_h + bias_hh
-        return (FusedGRUCell.apply(gates_x, gates_h, h),)
+        h, r = FusedGRUCell.apply(gates_x, gates_h, h)
+        recurrent.reset[t] = r.data  # W_hh's gradient scales the n columns by r_t
+        return (h,)
 
 
 class GRUCell(_GRUMaths, RecurrentCellBase):

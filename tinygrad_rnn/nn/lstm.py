@@ -18,7 +18,6 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 class _LSTMMaths:
     gate_count, state_count = 4, 2
-    shares_gate_gradient = True
 
     def step(self, x, state, w):
         """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
@@ -38,9 +37,9 @@ class _LSTMMaths:
         gates = x @ weight_ih.T
         return gates + (bias_ih + bias_hh) if bias_ih is not None else gates
 
-    def fused_step(self, gates_x, state, recurrent, w):
+    def fused_step(self, gates_x, state, recurrent, t, w):
         h, c = state
-        return FusedLSTMCell.apply(gates_x, self.hidden_product(h, recurrent), c)
+        return FusedLSTMCell.apply(gates_x, recurrent.product(h, t), c)
 
 
 class LSTMCell(_LSTMMaths, RecurrentCellBase):

@@ -5,7 +5,8 @@ A family supplies its maths as three methods, everything else lives here:
     step(x_t, state, w)                        the cell from primitive ops (matmul, add,
                                                sigmoid, tanh, mul, split) -> new state
     project(x, w)                              gates_x = x W_ih^T + biases, for every step at once
-    fused_step(gates_x_t, state, recurrent, w) one (batch, G*H) matmul with W_hh^T, then
+    fused_step(gates_x_t, state, recurrent, t, w)   gates_h = recurrent.product(h_{t-1}, t),
+                                               one (batch, G*H) matmul with W_hh^T, then
                                                the family's fused op from tinygrad_rnn/ops
 
     w = (weight_ih, weight_hh, bias_ih, bias_hh), biases None when bias=False
@@ -15,10 +16,9 @@ Two implementations, one set of numbers: impl="composite" runs `step` at
 every time step, the graph a reader follows; impl="fused" makes one matmul
 for the input projections of all steps, then per step one matmul and one
 fused op with a hand-written backward. impl=None follows the global default,
-`set_recurrent_impl("fused" | "composite")`. Where gates_x and gates_h get the
-same gradient (LSTM, Elman RNN: `shares_gate_gradient`), the fast path also
-takes W_hh's gradient for all steps in one matmul (tinygrad_rnn/ops/recurrent_weight.py);
-`recurrent` is then W_hh as constant arrays for HiddenProduct, otherwise the Tensor W_hh^T.
+`set_recurrent_impl("fused" | "composite")`. The fast path also takes W_hh's
+gradient for all steps in one matmul: `recurrent` is a RecurrentWeight
+(tinygrad_rnn/ops/recurrent_weight.py) that records what each step read.
 
 The layer driver records each step under the scopes
 "{Module} layer {k} {forward|reverse}" / "t={t}", which the graph drawing groups.
@@ -30,7 +30,7 @@ from .. import backend
 from ..autograd import scope
 from ..errors import OpError
 from ..ops import concat, split, stack, where
-from ..ops.recurrent_weight import HiddenProduct, SequenceGradient
+from ..ops.recurrent_weight import RecurrentWeight
 from ..tensor import Tensor, zeros
 from .dropout import dropout
 from .linear import uniform_parameter
@@ -94,33 +94,19 @@ class _RecurrentMixin:
     def _cell_weights(self, suffix):
         return tuple(getattr(self, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
-    shares_gate_gradient = False  # gates_x and gates_h receive the same gradient (LSTM, Elman RNN)
+    records_reset = False  # the GRU's fused step records r_t for W_hh's gradient
 
     def _impl(self):
         return self.impl if self.impl is not None else _default_impl
 
     def fused_sequence(self, x, w, batch):
-        """The fast path's work before the loop, x: (T * batch, in) -> (pieces, recurrent, hidden):
-        gates_x of all steps from one matmul, cut into T (batch, G*H) pieces; what fused_step needs of
-        W_hh; and the list in which the loop records the h_{t-1} each step reads (None when unused)."""
-        weight_hh = w[1]
-        gates_x = self.project(x, w)
-        if self.shares_gate_gradient:
-            hidden = [None] * (x.shape[0] // batch)
-            gates_x = SequenceGradient.apply(gates_x, weight_hh, hidden=hidden)
-            xp = backend.xp_of(weight_hh.data)
-            recurrent = (xp.ascontiguousarray(weight_hh.data), xp.ascontiguousarray(weight_hh.data.T))
-        else:
-            hidden, recurrent = None, weight_hh.T  # transposed once here, not at every step
-        pieces = split(gates_x, batch, axis=0) if x.shape[0] > batch else [gates_x]
-        return pieces, recurrent, hidden
-
-    @staticmethod
-    def hidden_product(h, recurrent):
-        """gates_h = h W_hh^T for fused_step, by either form of `recurrent`."""
-        if isinstance(recurrent, tuple):
-            return HiddenProduct.apply(h, weight=recurrent[0], weight_t=recurrent[1])
-        return h @ recurrent
+        """The fast path's work before the loop, x: (T * batch, in) -> (pieces, recurrent):
+        gates_x of all steps from one matmul, cut into T (batch, G*H) pieces, and the
+        RecurrentWeight that makes each step's gates_h and W_hh's gradient."""
+        steps = x.shape[0] // batch
+        recurrent = RecurrentWeight(w[1], steps, self.records_reset)
+        gates_x = recurrent.attach(self.project(x, w))
+        return (split(gates_x, batch, axis=0) if steps > 1 else [gates_x]), recurrent
 
 
 class RecurrentCellBase(_RecurrentMixin, Module):
@@ -152,10 +138,8 @@ class RecurrentCellBase(_RecurrentMixin, Module):
         state = self._initial_state(hx, x, batched)
         w = self._cell_weights("")
         if self._impl() == "fused":
-            pieces, recurrent, hidden = self.fused_sequence(x, w, x.shape[0])
-            if hidden is not None:
-                hidden[0] = state[0].data
-            new = self.fused_step(pieces[0], state, recurrent, w)
+            pieces, recurrent = self.fused_sequence(x, w, x.shape[0])
+            new = self.fused_step(pieces[0], state, recurrent, 0, w)
         else:
             new = self.step(x, state, w)
         if not batched:
@@ -287,17 +271,14 @@ class RecurrentBase(_RecurrentMixin, Module):
         batch = state[0].shape[0]
         steps = flat.shape[0] // batch
         fused = impl == "fused"
-        hidden = None
         if fused:
-            pieces, recurrent, hidden = self.fused_sequence(flat, w, batch)
+            pieces, recurrent = self.fused_sequence(flat, w, batch)
         # steps past the longest sequence leave the state alone and output zeros: skip them
         active = steps if masks is None else masks.active_steps
         outputs = [None] * steps
         for t in (range(active - 1, -1, -1) if reverse else range(active)):
             with scope(f"t={t}"):
-                if hidden is not None:
-                    hidden[t] = state[0].data
-                new = self.fused_step(pieces[t], state, recurrent, w) if fused else self.step(pieces[t], state, w)
+                new = self.fused_step(pieces[t], state, recurrent, t, w) if fused else self.step(pieces[t], state, w)
                 mask = None if masks is None else masks.partial[t]
                 if mask is None:
                     state = new

@@ -16,7 +16,6 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 class _RNNMaths:
     gate_count, state_count = 1, 1
-    shares_gate_gradient = True
 
     def step(self, x, state, w):
         """Composite: h_t = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
@@ -32,8 +31,8 @@ class _RNNMaths:
         gates = x @ weight_ih.T
         return gates + (bias_ih + bias_hh) if bias_ih is not None else gates
 
-    def fused_step(self, gates_x, state, recurrent, w):
-        return (FusedRNNCell.apply(gates_x, self.hidden_product(state[0], recurrent), nonlinearity=self.nonlinearity),)
+    def fused_step(self, gates_x, state, recurrent, t, w):
+        return (FusedRNNCell.apply(gates_x, recurrent.product(state[0], t), nonlinearity=self.nonlinearity),)
 
 
 def _check_nonlinearity(where, nonlinearity):

@@ -10,12 +10,15 @@ and hands them here; b_hn stays on the h side because r multiplies it:
     n = tanh(x_n + r * h_n)
     h_t = (1 - z) * n + z * h_{t-1}        (batch, H)
 
-Backward, given dh = dL/dh_t:
+The op returns h_t and the reset gate r: the layer's fast path records r_t,
+because W_hh's gradient sees the n columns of d gates_h scaled by it.
+
+Backward, given dh = dL/dh_t (and dr = dL/dr, when r was used):
 
     dn = dh (1 - z) (1 - n^2)              gradient of n's pre-activation
     dz = dh (h_{t-1} - n) z (1 - z)
-    dr = dn h_n r (1 - r)
-    d gates_x = [dr, dz, dn],  d gates_h = [dr, dz, dn * r],  dh_{t-1} = dh * z
+    dr' = (dn h_n + dr) r (1 - r)
+    d gates_x = [dr', dz, dn],  d gates_h = [dr', dz, dn * r],  dh_{t-1} = dh * z
 """
 
 from ..autograd import Function
@@ -24,7 +27,7 @@ from .lstm_cell import sigmoid_
 
 
 class FusedGRUCell(Function):
-    """(gates_x, gates_h, h_{t-1}) -> h_t; the equations are in the module docstring."""
+    """(gates_x, gates_h, h_{t-1}) -> (h_t, r); the equations are in the module docstring."""
 
     def forward(self, gates_x, gates_h, h_prev):
         hidden = h_prev.shape[-1]
@@ -43,13 +46,15 @@ class FusedGRUCell(Function):
         h *= z
         h += n
         self.save(rz, n, h_n, h_prev)
-        return h
+        return h, r
 
-    def backward(self, dh):
+    def backward(self, dh, d_reset):
         rz, n, h_n, h_prev = self.saved
         hidden = n.shape[-1]
-        xp = xp_of(dh)
+        xp = xp_of(rz)
         r, z = rz[..., :hidden], rz[..., hidden:]
+        if dh is None:
+            dh = xp.zeros_like(n)
         dx = xp.empty(n.shape[:-1] + (3 * hidden,), dtype=dh.dtype)
         dr, dz, dn = dx[..., :hidden], dx[..., hidden:2 * hidden], dx[..., 2 * hidden:]
         xp.multiply(dh, 1 - z, out=dn)
@@ -59,6 +64,8 @@ class FusedGRUCell(Function):
         dz *= z
         dz *= 1 - z
         xp.multiply(dn, h_n, out=dr)
+        if d_reset is not None:
+            dr += d_reset
         dr *= r
         dr *= 1 - r
         dgates_h = None
