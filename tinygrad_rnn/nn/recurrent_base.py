@@ -2,12 +2,13 @@
 
 A family supplies its maths as three methods, everything else lives here:
 
-    step(x_t, state, w)                        the cell from primitive ops (matmul, add,
-                                               sigmoid, tanh, mul, split) -> new state
-    project(x, w)                              gates_x = x W_ih^T + biases, for every step at once
-    fused_step(gates_x_t, state, recurrent, t, w)   gates_h = recurrent.product(h_{t-1}, t),
-                                               one (batch, G*H) matmul with W_hh^T, then
-                                               the family's fused op from tinygrad_rnn/ops
+    step(x_t, state, w)            the cell from primitive ops (matmul, add, sigmoid,
+                                   tanh, mul, split) -> new state
+    project(x, w)                  gates_x = x W_ih^T + biases, for every step at once
+    fused_step(gates_x_t, state, recurrent, t, w)
+                                   gates_h = recurrent.product(h_{t-1}, t), one
+                                   (batch, G*H) matmul with W_hh^T, then the family's
+                                   fused op from tinygrad_rnn/ops -> new state
 
     w = (weight_ih, weight_hh, bias_ih, bias_hh), biases None when bias=False
     state = (h,) or, for the LSTM, (h, c); each (batch, H)
@@ -80,8 +81,9 @@ def _check_dtype(where, x, weight):
 class _RecurrentMixin:
     """Parameters of one cell (one layer and direction) as PyTorch lays them out."""
 
-    gate_count = 1   # gates stacked in the rows of weight_ih and weight_hh
-    state_count = 1  # 1: state is (h,); 2: state is (h, c)
+    gate_count = 1          # gates stacked in the rows of weight_ih and weight_hh
+    state_count = 1         # 1: state is (h,); 2: state is (h, c)
+    records_reset = False   # the GRU's fused step records r_t for W_hh's gradient
 
     def _make_cell_parameters(self, suffix, input_size, bias):
         rows, bound = self.gate_count * self.hidden_size, init_bound(self.hidden_size)
@@ -93,8 +95,6 @@ class _RecurrentMixin:
 
     def _cell_weights(self, suffix):
         return tuple(getattr(self, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
-
-    records_reset = False  # the GRU's fused step records r_t for W_hh's gradient
 
     def _impl(self):
         return self.impl if self.impl is not None else _default_impl

@@ -31,7 +31,7 @@ from ..backend import xp_of
 
 
 class HiddenProduct(Function):
-    """gates_h = h W^T with W a constant: weight (G*H, H) and weight_t = W^T (H, G*H), both contiguous."""
+    """gates_h = h W^T with W a constant, given as weight (G*H, H) and weight_t = W^T (H, G*H); dh = dgates W."""
 
     checks_versions = False  # backward reads only the weights, held here
 
@@ -80,7 +80,9 @@ class RecurrentWeight:
     def __init__(self, weight_hh, steps, records_reset=False):
         xp = xp_of(weight_hh.data)
         self.weight_hh = weight_hh
-        self.weight, self.weight_t = xp.ascontiguousarray(weight_hh.data), xp.ascontiguousarray(weight_hh.data.T)
+        self.weight = xp.ascontiguousarray(weight_hh.data)
+        # a contiguous W^T makes every step's product faster; for one step the copy would cost more
+        self.weight_t = xp.ascontiguousarray(self.weight.T) if steps > 1 else self.weight.T
         self.hidden = [None] * steps
         self.reset = [None] * steps if records_reset else None
 
