@@ -77,10 +77,11 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
     for node, marker in links:
         g.edge(node, marker, style="invis", weight="10")
     # edges listed in time order: dot's initial placement follows the input order
-    edges = sorted(shown.edges, key=lambda e: _time_step(shown.nodes[e[1]]) or ((), -1))
+    step = {key: _time_step(node) for key, node in shown.nodes.items()}
+    edges = sorted(shown.edges, key=lambda e: step[e[1]] or ((), -1))
     for src, dst in edges:
         attrs = _edge_attrs(shown.nodes[src], scale)
-        a, b = _time_step(shown.nodes[src]), _time_step(shown.nodes[dst])
+        a, b = step[src], step[dst]
         if a is None or b is None or a == b or a[0] != b[0]:
             g.edge(src, dst, **attrs)
         else:
