@@ -332,3 +332,14 @@ def test_user_errors_are_library_exceptions_never_bare_assertion_errors(name):
     assert not isinstance(info.value, AssertionError)
     assert isinstance(info.value, (tr.OpError, tr.GraphError, tr.DeviceError)), repr(info.value)
     assert str(info.value)
+
+
+def test_no_grad_works_as_a_decorator():
+    x = tr.ones(2, requires_grad=True)
+
+    @tr.no_grad()
+    def double(t):
+        return t * 2
+
+    assert double(x).grad_fn is None
+    assert (x * 2).grad_fn is not None

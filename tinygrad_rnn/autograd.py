@@ -13,6 +13,7 @@ into clusters.
 Backward never recurses, so a graph of a million nodes is fine.
 """
 
+import functools
 import threading
 import traceback
 
@@ -288,10 +289,17 @@ def _check_versions(fn):
 
 
 class _Flag:
-    """Context manager setting one field of the thread-local state."""
+    """Context manager (or function decorator) setting one field of the thread-local state."""
 
     def __init__(self, field, value):
         self.field, self.value = field, value
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def with_flag(*args, **kwargs):
+            with _Flag(self.field, self.value):
+                return func(*args, **kwargs)
+        return with_flag
 
     def __enter__(self):
         self.old = getattr(_state, self.field)
@@ -303,7 +311,7 @@ class _Flag:
 
 
 def no_grad():
-    """`with no_grad():` records no graph at all (this thread only)."""
+    """`with no_grad():` (or `@no_grad()` on a function) records no graph at all (this thread only)."""
     return _Flag("grad_enabled", False)
 
 
