@@ -210,6 +210,11 @@ def test_input_dtype_must_match_the_parameters():
         nn.LSTMCell(2, 3)(tr.randn(4, 2, dtype=tr.float64))
 
 
+def test_initial_state_dtype_must_match_the_input():
+    with pytest.raises(tr.OpError, match="GRU: hx has dtype float64 but the input has dtype float32"):
+        nn.GRU(2, 3)(tr.randn(4, 1, 2), tr.zeros(1, 1, 3, dtype=tr.float64))
+
+
 def test_unknown_impl_is_named():
     with pytest.raises(tr.OpError, match=r"LSTM: impl must be one of \('fused', 'composite'\).*'fast'"):
         nn.LSTM(2, 3, impl="fast")

@@ -78,6 +78,12 @@ def _check_dtype(where, x, weight):
                       f"convert the input (.float() / .double()) or the module (.float() / .double())")
 
 
+def _check_state_dtype(where, name, state, x):
+    if state.dtype != x.dtype:
+        raise OpError(f"{where}: {name} has dtype {state.dtype} but the input has dtype {x.dtype}; "
+                      f"they must match")
+
+
 class _RecurrentMixin:
     """Parameters of one cell (one layer and direction) as PyTorch lays them out."""
 
@@ -163,6 +169,7 @@ class RecurrentCellBase(_RecurrentMixin, Module):
             _check_tensor(where_, name, s)
             if tuple(s.shape) != shape:
                 raise OpError(f"{where_}: expected {name} of shape {shape}, got {tuple(s.shape)}")
+            _check_state_dtype(where_, name, s, x)
             state.append(s if batched else s.reshape(1, self.hidden_size))
         return tuple(state)
 
@@ -311,6 +318,7 @@ class RecurrentBase(_RecurrentMixin, Module):
             if tuple(s.shape) != shape:
                 raise OpError(f"{where_}: expected {name} of shape {shape} (num_layers * num_directions, "
                               f"{'batch, ' if batched else ''}hidden_size), got {tuple(s.shape)}")
+            _check_state_dtype(where_, name, s, x)
             per_state.append([p.reshape(batch, self.hidden_size) for p in split(s, 1, axis=0)])
         return list(zip(*per_state))
 
