@@ -51,7 +51,10 @@ class _GRUMaths:
 
 
 class GRUCell(_GRUMaths, RecurrentCellBase):
-    """One GRU step (equations in the module docstring).
+    """One GRU step:
+
+        r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr),  z = sigmoid(x W_iz^T + b_iz + h W_hz^T + b_hz)
+        n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)),  h' = (1 - z) * n + z * h        each (batch, H)
 
     forward(x, hx=None) -> h'
         x: (batch, input_size) or (input_size,); hx, h': (batch, H) or (H,); hx zeros when None
@@ -62,7 +65,10 @@ class GRUCell(_GRUMaths, RecurrentCellBase):
 
 
 class GRU(_GRUMaths, RecurrentBase):
-    """GRU layers (equations in the module docstring).
+    """GRU layers; at each step t of layer k (x_t: the input, or layer k-1's output):
+
+        r = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr),  z = sigmoid(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)
+        n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn)),  h_t = (1 - z) * n + z * h_{t-1}   each (batch, H)
 
     GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
         bidirectional=False, impl=None)

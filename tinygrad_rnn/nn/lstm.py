@@ -43,7 +43,10 @@ class _LSTMMaths:
 
 
 class LSTMCell(_LSTMMaths, RecurrentCellBase):
-    """One LSTM step (equations in the module docstring).
+    """One LSTM step:
+
+        [i, f, g, o] = sigmoid/sigmoid/tanh/sigmoid(x W_ih^T + b_ih + h W_hh^T + b_hh)   each (batch, H)
+        c' = f * c + i * g,   h' = o * tanh(c')                                           (batch, H)
 
     forward(x, hx=None) -> (h', c')
         x: (batch, input_size) or (input_size,); hx = (h, c), each (batch, H) or (H,); zeros when None
@@ -54,7 +57,10 @@ class LSTMCell(_LSTMMaths, RecurrentCellBase):
 
 
 class LSTM(_LSTMMaths, RecurrentBase):
-    """LSTM layers (equations in the module docstring).
+    """LSTM layers; at each step t of layer k (x_t: the input, or layer k-1's output):
+
+        [i, f, g, o] = sigmoid/sigmoid/tanh/sigmoid(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (batch, H) each
+        c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)                                          (batch, H)
 
     LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
          bidirectional=False, impl=None)
