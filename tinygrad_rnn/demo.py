@@ -22,20 +22,20 @@ import time
 from pathlib import Path
 
 import tinygrad_rnn as tr
-from tinygrad_rnn import backend, data, nn
+from tinygrad_rnn import backend, data, nn, optim, viz
 from tinygrad_rnn.backend import np
 
 PRIME = "def "
 
 
 def add_arguments(parser):
-    parser.add_argument("--steps", type=int, default=300, help="training steps (default 300, about a minute on 2 cores)")
+    parser.add_argument("--steps", type=int, default=800, help="training steps (default 800)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cpu (NumPy) or cuda (CuPy)")
     parser.add_argument("--out", default="tinygrad_rnn_demo", help="output folder (default ./tinygrad_rnn_demo)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seq-len", type=int, default=48, help="characters per training window (BPTT length)")
-    parser.add_argument("--hidden", type=int, default=128, help="LSTM hidden size")
+    parser.add_argument("--seq-len", type=int, default=64, help="characters per training window (BPTT length)")
+    parser.add_argument("--hidden", type=int, default=256, help="LSTM hidden size")
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--sample-chars", type=int, default=240, help="characters sampled before and after")
 
@@ -131,7 +131,7 @@ def write_unrolled_graph(out, model, vocab, device, steps=3):
     ids = tr.Tensor(vocab.encode(PRIME[:1] * (steps + 1))[None, :], device=device)
     logits, _ = model(ids[:, :steps])
     loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), ids[:, 1:].reshape(-1))
-    graph = tr.viz.draw_graph(loss, params=dict(model.named_parameters()))
+    graph = viz.draw_graph(loss, params=model)
     written = [out / "unrolled.dot"]
     written[0].write_text(graph.source)
     if shutil.which("dot"):
@@ -165,7 +165,7 @@ def run(args):
     print(f"model: Embedding -> LSTM({args.hidden}) -> Linear, {n_params:,} parameters, on {args.device}")
     print(f"\n--- sampled before training ---\n{sample(model, vocab, PRIME, args.sample_chars, device=args.device)}\n")
 
-    optimizer = tr.optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = optim.Adam(model.parameters(), lr=args.lr)
     progress = Progress(args.steps, args.batch_size * args.seq_len)
     losses = []
     for step in range(1, args.steps + 1):
@@ -180,7 +180,8 @@ def run(args):
         progress.update(step, losses[-1])
     seconds = time.perf_counter() - progress.start
 
-    print(f"\n--- sampled after {args.steps} steps ---\n{sample(model, vocab, PRIME, args.sample_chars, device=args.device)}\n")
+    after = sample(model, vocab, PRIME, args.sample_chars, device=args.device)
+    print(f"\n--- sampled after {args.steps} steps ---\n{after}\n")
     bits = held_out_bits_per_char(model, test_ids, args.device)
     unigram = unigram_bits_per_char(vocab.counts(train_text), test_ids)
     print(f"trained {args.steps} steps in {seconds:.1f}s; held-out {bits:.2f} bits/char "
@@ -198,7 +199,8 @@ def held_out_bits_per_char(model, ids, device, window=200, max_windows=8):
     y = ids[1:n * window + 1].reshape(n, window)
     with tr.no_grad():
         logits, _ = model(tr.Tensor(x, device=device))
-        nats = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tr.Tensor(y.reshape(-1), device=device))
+        targets = tr.Tensor(y.reshape(-1), device=device)
+        nats = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets)
     return nats.item() / math.log(2)
 
 
