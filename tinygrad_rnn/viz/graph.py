@@ -187,9 +187,9 @@ def group(graph, collapse=False, elide=None):
 
 
 def _step_norms(graph, where, shown):
-    """A collapsed step's gradient norm: that of the states it hands on (see `boundary_norms`)."""
+    """A step box's or elision node's gradient norm: that of the states it hands on (see `boundary_norms`)."""
     for box, norm in boundary_norms(graph, where).items():
-        if shown[box].kind == "step":
+        if shown[box].kind in ("step", "elided"):
             shown[box].grad_norm = norm
 
 
