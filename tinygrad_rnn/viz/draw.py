@@ -7,8 +7,9 @@
 Ops are boxes (name and output shape), parameters blue boxes with their names,
 other leaves yellow ovals labelled "input"; edges run the way data flows. Scopes
 become nested clusters: the layer ("LSTM layer 0 forward") around its steps
-("t=0", "t=1", ...). A parameter is drawn once, outside the steps, with an edge
-into every step that uses it, so weight sharing across time is visible.
+("t=0", "t=1", ...), drawn as columns side by side in time order. A parameter
+is drawn once, outside the steps, with an edge into every step that uses it, so
+weight sharing across time is visible.
 """
 
 import html
@@ -44,7 +45,8 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
     grad_flow    colour nodes and edges by the log of the gradient norm through
                  them, with a legend; needs a backward run inside
                  `with tr.record_grad_norms():`
-    rankdir      "LR" (time runs left to right, the textbook unrolled picture) or "TB"
+    rankdir      "TB": each step a column, data flowing down inside it, time running
+                 left to right (the textbook unrolled picture); "LR" turns it a quarter
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got {type(tensor).__name__}")
@@ -64,7 +66,7 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
     shown = group(full, collapse=collapse, elide=elide)
 
     g = graphviz.Digraph("graph", graph_attr=dict(rankdir=rankdir, newrank="true", fontname=FONT,
-                                                  fontsize="11", nodesep="0.18", ranksep="0.28", compound="true"),
+                                                  fontsize="11", nodesep="0.18", ranksep="0.28"),
                          node_attr=dict(fontname=FONT, fontsize="10", height="0.3", margin="0.08,0.04"),
                          edge_attr=dict(color="#555555", arrowsize="0.6"))
     rulers, rows, links = _time_rulers(shown)
