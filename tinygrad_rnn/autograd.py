@@ -78,12 +78,12 @@ class Function:
             if not isinstance(t, Tensor):  # a number or array among them: wrap it like its neighbours
                 inputs = _as_tensors(inputs, cls.__name__)
                 break
-        arrays = [t._data for t in inputs]
-        kind = type(arrays[0])
-        requires_grad = False
+        kind = type(inputs[0]._data)  # numpy.ndarray or cupy.ndarray: one type per device
+        arrays, requires_grad = [], False
         for t in inputs:
             if type(t._data) is not kind:
                 _raise_device_mismatch(cls.__name__, inputs)
+            arrays.append(t._data)
             requires_grad = requires_grad or t.requires_grad
         fn.saved = ()
         try:

@@ -35,8 +35,13 @@ class Tensor:
     def _make(cls, array, requires_grad=False, ctx=None, index=0):
         """Wrap an array without copying or converting (the ops' fast path)."""
         t = object.__new__(Tensor)
-        t._data, t.grad, t.requires_grad, t._ctx, t._index, t._version, t.name = (
-            array, None, requires_grad, ctx, index, 0, None)
+        t._data = array
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._ctx = ctx
+        t._index = index
+        t._version = 0
+        t.name = None
         return t
 
     def requires_grad_(self, flag=True):
