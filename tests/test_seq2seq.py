@@ -153,3 +153,12 @@ def test_overfits_a_tiny_batch_to_near_zero_loss():
         optimizer.step()
     assert loss.item() < 0.02
     assert [h.tokens for h in m.greedy(src, LENGTHS)] == [[6, 5, 4, 3], [3, 5, 6]]
+
+
+def test_tokens_may_be_lists_arrays_or_tensors():
+    m = model()
+    from_lists = m.loss(SRC.tolist(), TARGET.tolist(), LENGTHS).item()
+    from_tensors = m.loss(tr.Tensor(SRC), tr.Tensor(TARGET), LENGTHS).item()
+    assert from_lists == pytest.approx(from_tensors)
+    with pytest.raises(tr.OpError, match="Seq2Seq: tokens must be integers, got dtype float32"):
+        m.loss(SRC.astype(np.float32), TARGET, LENGTHS)

@@ -20,8 +20,9 @@ from ..tensor import Tensor
 
 Hypothesis = namedtuple("Hypothesis", ["tokens", "score", "normalized", "attention"])
 Hypothesis.__doc__ = """A decoded output: tokens (list of ints, EOS not included), score (sum of
-log-probabilities, EOS included), normalized (score / length ** length_penalty),
-attention (host array (len(tokens) + 1, S) of attention weights per output step incl. EOS, or None)."""
+log-probabilities, EOS included), normalized (score / length ** length_penalty; greedy decoding
+leaves it equal to score), attention (host array (output steps, S): one row per step, EOS's
+included when it was emitted; None for a decoder without attention)."""
 
 NEG_INF = float("-inf")
 

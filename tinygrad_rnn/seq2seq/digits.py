@@ -58,6 +58,7 @@ def make_digit_model(embed_size=32, hidden_size=64, attention="additive", rnn="g
 
 def exact_match(model, sources, targets, batch_size=500, beam_width=1):
     """Fraction of sources whose decoded output (greedy, or beam search when beam_width > 1) equals the target."""
+    was_training = model.training
     model.eval()
     right = 0
     for start in range(0, len(sources), batch_size):
@@ -69,7 +70,7 @@ def exact_match(model, sources, targets, batch_size=500, beam_width=1):
             outputs = model.greedy(batch.src, batch.lengths, max_len=max_len)
         for hyp, target in zip(outputs, targets[start:start + batch_size]):
             right += hyp.tokens == [int(d) + OFFSET for d in target]
-    model.train()
+    model.train(was_training)
     return right / len(sources)
 
 

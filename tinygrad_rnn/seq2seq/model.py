@@ -50,7 +50,7 @@ class Seq2Seq(Module):
 
     def encode(self, src, src_lengths=None):
         """-> (memory (batch, S, M), padding mask (batch, S) or None, initial decoder state)."""
-        src = as_tokens(src, type(self).__name__)
+        src = as_tokens(src, type(self).__name__, self._device())
         memory, summary = self.encoder(src, src_lengths)
         mask = None
         if src_lengths is not None:
@@ -58,7 +58,8 @@ class Seq2Seq(Module):
         return memory, mask, self.decoder.initial_state(summary)
 
     def forward(self, src, target, src_lengths=None, teacher_forcing=1.0):
-        target = as_tokens(target, type(self).__name__)
+        device = self._device()
+        src, target = as_tokens(src, type(self).__name__, device), as_tokens(target, type(self).__name__, device)
         if target.ndim != 2 or target.shape[0] != src.shape[0]:
             raise OpError(f"Seq2Seq: expected target of shape (batch, T) with batch {src.shape[0]}, "
                           f"got {tuple(target.shape)}")
@@ -86,7 +87,7 @@ class Seq2Seq(Module):
         """Mean cross-entropy per real (non-pad) target token."""
         logits = self(src, target, src_lengths, teacher_forcing)
         batch, steps, vocab = logits.shape
-        target = as_tokens(target, type(self).__name__)
+        target = as_tokens(target, type(self).__name__, logits.device)
         return cross_entropy(logits.reshape(batch * steps, vocab), target.reshape(batch * steps),
                              ignore_index=self.pad)
 
@@ -136,6 +137,11 @@ class Seq2Seq(Module):
 
             finished = beam_search(step, state, batch, self.bos, self.eos, beam_width, max_len, length_penalty)
         return [f[0] for f in finished]
+
+    def _device(self):
+        """Where the parameters live: token lists and arrays are moved there."""
+        first = next(self.parameters(), None)
+        return "cpu" if first is None else first.device
 
     def _max_len(self, memory, max_len):
         return 2 * memory.shape[1] + 2 if max_len is None else max_len
