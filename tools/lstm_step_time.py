@@ -3,6 +3,8 @@ beside PyTorch's nn.LSTM and a Python loop over PyTorch's nn.LSTMCell.
 
     python tools/lstm_step_time.py                     # batch 32, input 64, hidden 256, 100 steps
     python tools/lstm_step_time.py --batch 8 --steps 20 --repeats 3
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python tools/lstm_step_time.py   # one thread each:
+                                                  # steadier figures on a shared, loaded machine
 
 One training step, float32, h_0 = c_0 = 0, the same weights and input everywhere:
 forward over T steps, loss = mean(output^2), backward through time, and a
