@@ -96,9 +96,10 @@ def test_layer_with_a_full_length_sequence_among_padded_ones_matches_torch(kind)
     compare(ours, theirs, x, None, [2, T, 3], batch_first=False)
 
 
+@pytest.mark.parametrize("impl", ["fused", "composite"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_layer_without_bias_matches_torch(kind):
-    ours, theirs = build(kind, bias=False, num_layers=2)
+def test_layer_without_bias_matches_torch(kind, impl):
+    ours, theirs = build(kind, impl, bias=False, num_layers=2, bidirectional=True)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     compare(ours, theirs, np.random.default_rng(0).standard_normal((T, B, IN)), None, None, batch_first=False)
 
@@ -113,9 +114,10 @@ def test_unbatched_input_matches_torch(kind, impl):
     compare(ours, theirs, x, hx, None, batch_first=False)
 
 
+@pytest.mark.parametrize("impl", ["fused", "composite"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_dropout_in_eval_mode_equals_no_dropout(kind):
-    ours, theirs = build(kind, num_layers=3, dropout=0.5)
+def test_dropout_in_eval_mode_equals_no_dropout(kind, impl):
+    ours, theirs = build(kind, impl, num_layers=3, dropout=0.5)
     ours.eval()
     theirs.eval()
     compare(ours, theirs, np.random.default_rng(0).standard_normal((T, B, IN)), None, [5, 2, 3], batch_first=False)
