@@ -7,7 +7,8 @@ microsecond, so the time of `c = c + b` is almost all bookkeeping: building the
 output Tensor and the graph node, and in backward walking the node, calling its
 backward and summing gradients. A chain of `--ops` additions is timed forward
 and backward; each figure is the median over `--repeats` chains divided by the
-chain length, in microseconds per op.
+chain length, in microseconds per op. Time is this process's CPU time, so that
+other programs on a busy machine do not inflate the figures.
 """
 
 import argparse
@@ -31,12 +32,12 @@ def time_chain(make_leaves, add, backward, ops, repeats):
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = time.process_time()
             for _ in range(ops):
                 c = add(c, b)
-            middle = time.perf_counter()
+            middle = time.process_time()
             backward(c)
-            end = time.perf_counter()
+            end = time.process_time()
         finally:
             gc.enable()
         forward_us.append((middle - start) / ops * 1e6)
