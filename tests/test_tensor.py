@@ -134,3 +134,13 @@ def test_numpy_scalars_mix_like_python_numbers(device):
     assert (t * np.int64(2)).dtype == np.float32
     assert (t * np.float64(2)).dtype == np.float32
     assert (t + np.float32(2)).dtype == np.float32
+
+
+def test_iterating_gives_the_rows_and_stops(device):
+    x = tr.Tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    first, second = x
+    np.testing.assert_array_equal(second.numpy(), [3.0, 4.0])
+    (first * 2 + second).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0], [1.0, 1.0]])
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(tr.tensor(1.0, device=device))

@@ -96,6 +96,12 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
+    def __iter__(self):
+        """The slices along the first axis, each a differentiable t[i] (as PyTorch)."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
     def numpy(self):
         """A host NumPy copy (the array itself on CPU, detached from the graph)."""
         return backend.to_numpy(self._data)
