@@ -7,7 +7,7 @@
 
 from ...errors import OpError
 from ..linear import Linear
-from .base import Attention
+from .base import Attention, project
 
 
 class AdditiveAttention(Attention):
@@ -30,8 +30,8 @@ class AdditiveAttention(Attention):
             raise OpError(f"AdditiveAttention: expected query (..., {self.query_proj.in_features}) and keys "
                           f"(..., {self.key_proj.in_features}), got {tuple(query.shape)} and {tuple(keys.shape)}")
         # (batch, tq, 1, H) + (batch, 1, S, H): every query against every key
-        hidden = (self.query_proj(query).unsqueeze(2) + self.key_proj(keys).unsqueeze(1)).tanh()
-        return self.energy(hidden).squeeze(-1)
+        hidden = (project(self.query_proj, query).unsqueeze(2) + project(self.key_proj, keys).unsqueeze(1)).tanh()
+        return project(self.energy, hidden).squeeze(-1)
 
     def extra_repr(self):
         return (f"query_size={self.query_proj.in_features}, key_size={self.key_proj.in_features}, "

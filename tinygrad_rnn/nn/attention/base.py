@@ -15,6 +15,14 @@ from ..module import Module
 from .masks import as_padding_mask, masked_softmax
 
 
+def project(layer, x):
+    """layer(x) for a Linear on x (..., in), with the leading axes folded into one: a single
+    (N, in) @ (in, out) product, whose weight gradient is one matrix product too rather than
+    a batch of small ones summed afterwards."""
+    lead = x.shape[:-1]
+    return layer(x.reshape(-1, x.shape[-1])).reshape(*lead, layer.out_features)
+
+
 class Attention(Module):
     """Base of the attention modules; `last_weights` keeps the weights of the last forward (detached)."""
 

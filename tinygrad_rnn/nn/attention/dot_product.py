@@ -10,7 +10,7 @@ import math
 
 from ...errors import OpError
 from ..linear import Linear
-from .base import Attention
+from .base import Attention, project
 
 FORMS = ("dot", "general")
 
@@ -40,7 +40,7 @@ class DotProductAttention(Attention):
             raise OpError(f"DotProductAttention: expected query (..., {self.query_size}) and keys "
                           f"(..., {self.key_size}), got {tuple(query.shape)} and {tuple(keys.shape)}")
         if self.form == "general":
-            keys = self.key_proj(keys)
+            keys = project(self.key_proj, keys)
         scores = query @ keys.transpose(-2, -1)
         return scores * (1 / math.sqrt(self.query_size)) if self.scaled else scores
 
