@@ -144,3 +144,12 @@ def test_iterating_gives_the_rows_and_stops(device):
     np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0], [1.0, 1.0]])
     with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
         iter(tr.tensor(1.0, device=device))
+
+
+def test_one_element_tensor_converts_and_formats_as_a_number(device):
+    loss = tr.tensor(2.5, device=device)
+    assert float(loss) == 2.5 and int(loss) == 2
+    assert f"{loss:.2f}" == "2.50"
+    assert f"{tr.ones(2, device=device)}" == repr(tr.ones(2, device=device))
+    with pytest.raises(tr.OpError, match=r"item: only a tensor with one element"):
+        float(tr.ones(2, device=device))

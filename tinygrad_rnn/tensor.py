@@ -111,6 +111,18 @@ class Tensor:
             raise OpError(f"item: only a tensor with one element converts to a Python number, got shape {self.shape}")
         return self._data.reshape(()).item()
 
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __format__(self, spec):
+        """f"{loss:.4f}" formats a one-element tensor as its number."""
+        if spec and self._data.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
     def tolist(self):
         return self.numpy().tolist()
 
