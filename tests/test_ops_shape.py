@@ -207,3 +207,22 @@ def test_unsqueeze_axis_out_of_range_is_an_op_error(device, axis):
 def test_squeeze_axis_out_of_range_is_an_op_error(device):
     with pytest.raises(tr.OpError, match=r"squeeze: axis 4 is out of range for a tensor of shape \(2, 1\)"):
         tr.ones(2, 1, device=device).squeeze(4)
+
+
+def test_getitem_with_empty_list_selects_nothing(device, leaf):
+    x = leaf(3, 2)
+    assert x[[]].shape == (0, 2)
+    x[[]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 2)))
+
+
+def test_getitem_with_host_integer_array(device, leaf):
+    x = leaf(4, 2)
+    index = np.array([3, 3, 1])
+    np.testing.assert_array_equal(x[index].numpy(), x.numpy()[index])
+    assert tr.gradcheck(lambda x: x[index], [x])
+
+
+def test_getitem_with_0d_integer_tensor(device, leaf):
+    x = leaf(3, 2)
+    np.testing.assert_array_equal(x[tr.tensor(2, device=device)].numpy(), x.numpy()[2])

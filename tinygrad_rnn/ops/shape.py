@@ -5,7 +5,7 @@ came from."""
 import operator
 
 from ..autograd import Function
-from ..backend import is_array, scatter_add, xp_of
+from ..backend import as_array, device_of, int64, is_array, scatter_add, xp_of
 from ..errors import OpError
 
 
@@ -48,23 +48,28 @@ class Transpose(Function):
         return g.transpose(inverse)
 
 
-def _index_arrays(index, xp):
-    """Tensors inside an index become arrays; lists become integer/boolean arrays."""
+def _index_arrays(index, x):
+    """Tensors, lists and host arrays inside an index become arrays on x's device."""
     from ..tensor import Tensor
+    device = device_of(x)
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for item in items:
         if isinstance(item, Tensor):
             item = item.data
-        elif isinstance(item, list):
-            item = xp.asarray(item)
+        if isinstance(item, list) and not item:
+            item = as_array(item, dtype=int64, device=device)  # [] selects nothing (not a float array)
+        elif isinstance(item, list) or is_array(item):
+            item = as_array(item, device=device)
         out.append(item)
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
-def _is_basic(index):
+def _may_repeat(index):
+    """True when the index holds an integer array, which may name an element twice
+    (slices, single integers and boolean masks select each element at most once)."""
     items = index if isinstance(index, tuple) else (index,)
-    return not any(is_array(i) for i in items)
+    return any(is_array(i) and i.dtype.kind in "iu" for i in items)
 
 
 class GetItem(Function):
@@ -76,7 +81,7 @@ class GetItem(Function):
         self.index = index
 
     def forward(self, x):
-        self.index = _index_arrays(self.index, xp_of(x))
+        self.index = _index_arrays(self.index, x)
         self.shape, self.dtype = x.shape, x.dtype
         try:
             return x[self.index]
@@ -85,10 +90,10 @@ class GetItem(Function):
 
     def backward(self, g):
         dx = xp_of(g).zeros(self.shape, dtype=g.dtype)
-        if _is_basic(self.index):
-            dx[self.index] = g  # a basic index selects each element at most once
-        else:
+        if _may_repeat(self.index):
             scatter_add(dx, self.index, g)
+        else:
+            dx[self.index] = g
         return dx
 
 
