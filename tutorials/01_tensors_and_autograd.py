@@ -136,7 +136,7 @@ def main(argv=None):
         ax.set_ylabel("mean squared error")
         ax.set_title("Two-layer tanh network fitting sin(x)")
         common.save(fig, args.out, "fit_sine_loss.png")
-    return {"max_grad_error": worst, "first_loss": losses[0], "final_loss": losses[-1]}
+    return common.finish(args, {"max_grad_error": worst, "first_loss": losses[0], "final_loss": losses[-1]})
 
 
 # %%

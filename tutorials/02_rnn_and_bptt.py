@@ -155,7 +155,8 @@ def main(argv=None):
         ax2.set_title("BPTT training loss (noisy sine)")
         ax2.legend()
         common.save(fig, args.out, "rnn_gradients_and_training.png")
-    return {"ratio": {g: n[0] / n[-1] for g, n in norms.items()}, "test_mse": test_mse, "persistence_mse": persistence}
+    ratios = {f"{gain:g}": n[0] / n[-1] for gain, n in norms.items()}
+    return common.finish(args, {"ratio": ratios, "test_mse": test_mse, "persistence_mse": persistence})
 
 
 # %%

@@ -143,7 +143,7 @@ def main(argv=None):
         ax2.set_title("training MSE (standardised)")
         ax2.legend()
         common.save(fig, args.out, "sunspot_forecasts.png")
-    return {"rmse": scores}
+    return common.finish(args, {"rmse": scores})
 
 
 # %%

@@ -134,7 +134,7 @@ def main(argv=None):
         ax.set_ylabel("bits per character")
         ax.legend()
         common.save(fig, args.out, "char_model_bits.png")
-    return {"bits_per_char": model_bits, "unigram_bits_per_char": unigram}
+    return common.finish(args, {"bits_per_char": model_bits, "unigram_bits_per_char": unigram})
 
 
 # %%

@@ -145,7 +145,7 @@ def main(argv=None):
             ax.set_title(f"{task} task")
             ax.legend()
         common.save(fig, args.out, "long_range_learning_curves.png")
-    return results
+    return common.finish(args, results)
 
 
 # %%

@@ -111,7 +111,7 @@ def main(argv=None):
             ax.set_ylabel("output")
             ax.set_title(f"attention, {task}")
         common.save(fig, args.out, "seq2seq_attention.png")
-    return results
+    return common.finish(args, results)
 
 
 # %%

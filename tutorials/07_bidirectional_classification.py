@@ -101,7 +101,7 @@ def main(argv=None):
         ax.set_ylabel("training cross-entropy (20-step mean)")
         ax.legend(fontsize="small")
         common.save(fig, args.out, "classification_curves.png")
-    return results
+    return common.finish(args, results)
 
 
 # %%

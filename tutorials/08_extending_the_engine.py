@@ -196,7 +196,7 @@ def main(argv=None):
         print(f"GPU comparison skipped: {backend.cuda_unavailable_reason()}")
     results["speed"] = speed_rows
     results["tanh_over_softsign"] = results["tanh RNNCell"] / results["softsign RNNCell"]
-    return results
+    return common.finish(args, results)
 
 
 # %%

@@ -3,6 +3,7 @@
     args = parse_args(__doc__, argv)   --quick, --device cpu|cuda, --out FOLDER, --seed
     print_table(rows, headers)         a plain-text table on stdout
     save(fig, args.out, "name.png")    write a matplotlib figure, return its path
+    return finish(args, results)       write results.json beside the figures, return the results
 
 Unknown arguments are ignored, so a script also runs inside Jupyter (whose
 kernel passes its own -f argument).
@@ -84,6 +85,15 @@ def save_graph(graph, out, name):
     else:
         print(f"saved {path.with_suffix('.dot')} (install Graphviz to get the .svg)")
     return path
+
+
+def finish(args, results):
+    """Write the tutorial's results to results.json in its output folder (the tests read it)."""
+    import json
+    path = Path(args.out) / "results.json"
+    path.write_text(json.dumps(results, indent=2, default=float) + "\n")
+    print(f"saved {path}")
+    return results
 
 
 class Timer:

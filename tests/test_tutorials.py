@@ -1,0 +1,91 @@
+"""Every tutorial runs in --quick mode as a script and its result shows learning.
+
+Each tutorial writes results.json into its --out folder; the thresholds below
+are far from chance yet leave room for platform-to-platform float differences.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TUTORIALS = ROOT / "tutorials"
+
+pytestmark = pytest.mark.slow
+
+
+def run_tutorial(name, out):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               MPLBACKEND="Agg",
+               # one BLAS thread: on a small shared machine, BLAS threads spinning against each
+               # other can make these tiny matrix products a hundred times slower
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, str(TUTORIALS / name), "--quick", "--out", str(out)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return json.loads((out / "results.json").read_text()), proc.stdout
+
+
+def test_tutorials_are_numbered_one_to_eight_in_percent_format():
+    scripts = sorted(p.name for p in TUTORIALS.glob("0*.py"))
+    assert [s[:2] for s in scripts] == [f"0{i}" for i in range(1, 9)]
+    for s in scripts:
+        assert "# %%" in (TUTORIALS / s).read_text()
+
+
+def test_01_autograd_matches_numerical_gradients_and_fits(tmp_path):
+    r, out = run_tutorial("01_tensors_and_autograd.py", tmp_path)
+    assert r["max_grad_error"] < 1e-6
+    assert r["final_loss"] < r["first_loss"] / 5
+    assert (tmp_path / "graph.dot").exists() and "tr.gradcheck: passed" in out
+
+
+def test_02_rnn_gradients_vanish_and_explode_and_bptt_learns(tmp_path):
+    r, _ = run_tutorial("02_rnn_and_bptt.py", tmp_path)
+    assert r["ratio"]["0.5"] < 1e-3 < 1 < r["ratio"]["2"]
+    assert r["test_mse"] < r["persistence_mse"] / 2
+    assert "t=0" in (tmp_path / "unrolled_rnn.dot").read_text()
+
+
+def test_03_recurrent_forecasts_beat_the_seasonal_naive_baseline(tmp_path):
+    r, _ = run_tutorial("03_sunspots_forecasting.py", tmp_path)
+    rmse = r["rmse"]
+    for model in ("LSTM", "GRU"):
+        assert rmse[model] < rmse["seasonal naive y[t-11]"]
+        assert rmse[model] < rmse["persistence y[t-1]"]
+
+
+def test_04_char_model_beats_the_unigram_bits_per_char(tmp_path):
+    r, out = run_tutorial("04_char_language_model.py", tmp_path)
+    assert r["bits_per_char"] < r["unigram_bits_per_char"] - 0.5
+    assert "temperature 0.5" in out
+
+
+def test_05_gated_cells_solve_adding_and_copy_beyond_the_baselines(tmp_path):
+    r, _ = run_tutorial("05_long_range_dependencies.py", tmp_path)
+    for model in ("LSTM", "GRU"):
+        assert r["adding"][model] < 0.08          # predicting the mean: 1/6
+        assert r["copy"][model] > 0.45            # guessing: 1/4
+
+
+def test_06_seq2seq_exact_match_is_far_above_chance(tmp_path):
+    r, _ = run_tutorial("06_seq2seq_attention.py", tmp_path)
+    assert r["reverse"]["greedy"] > 0.8 and r["reverse"]["beam"] > 0.8   # chance: about 10^-3
+    assert r["sort"]["greedy"] > 0.5
+
+
+def test_07_bidirectional_gru_with_lengths_classifies_padded_batches(tmp_path):
+    r, _ = run_tutorial("07_bidirectional_classification.py", tmp_path)
+    assert r["bidirectional GRU, lengths"] > 0.7                   # chance: 0.5
+    assert r["bidirectional GRU, lengths"] > r["bidirectional GRU, pads read as data"]
+
+
+def test_08_new_op_is_gradchecked_and_trains_in_a_cell(tmp_path):
+    r, out = run_tutorial("08_extending_the_engine.py", tmp_path)
+    assert r["wrong_backward_caught"]
+    assert r["softsign RNNCell"] < 0.05        # the signal's variance is 0.5, the noise floor 0.01
+    assert "GPU comparison skipped" in out or "GPU speed-up" in out
