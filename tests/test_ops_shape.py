@@ -70,13 +70,18 @@ INDICES = {
 }
 
 
+def _numpy_index(index):
+    """The same index for NumPy, which reads a list inside a tuple as an array only if told."""
+    if isinstance(index, tuple):
+        return tuple(np.asarray(i) if isinstance(i, list) else i for i in index)
+    return np.asarray(index) if isinstance(index, list) else index
+
+
 @pytest.mark.parametrize("name", INDICES)
 def test_getitem_forward_matches_numpy(device, leaf, name):
     x = leaf(3, 4)
     index = INDICES[name]
-    numpy_index = tuple(np.asarray(i) if isinstance(i, list) else i for i in index) if isinstance(index, tuple) \
-        else (np.asarray(index) if isinstance(index, list) else index)
-    np.testing.assert_array_equal(x[index].numpy(), x.numpy()[numpy_index])
+    np.testing.assert_array_equal(x[index].numpy(), x.numpy()[_numpy_index(index)])
 
 
 @pytest.mark.parametrize("name", INDICES)
