@@ -71,8 +71,7 @@ class Function:
         """Run the op on Tensors (or scalars) and record it when a gradient is needed.
 
         This runs once per op, so it is written for speed: one pass over the
-        inputs, one read of the thread-local state, no work for the graph when
-        no gradient is needed."""
+        inputs, and no work for the graph when no gradient is needed."""
         fn = cls(**kwargs) if kwargs else cls()
         for t in inputs:
             if not isinstance(t, Tensor):  # a number or array among them: wrap it like its neighbours
