@@ -16,7 +16,6 @@ sampled before and after training and writes into its output folder:
 import argparse
 import csv
 import math
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -132,11 +131,9 @@ def write_unrolled_graph(out, model, vocab, device, steps=3):
     logits, _ = model(ids[:, :steps])
     loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), ids[:, 1:].reshape(-1))
     graph = viz.draw_graph(loss, params=model)
-    written = [out / "unrolled.dot"]
-    written[0].write_text(graph.source)
-    if shutil.which("dot"):
-        graph.render(out / "unrolled", format="svg", cleanup=True)
-        written.append(out / "unrolled.svg")
+    written = [Path(viz.render(graph, out / "unrolled.dot"))]
+    if viz.dot_available():
+        written.append(Path(viz.render(graph, out / "unrolled.svg")))
     return written
 
 

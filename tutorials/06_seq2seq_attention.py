@@ -22,7 +22,7 @@
 import common
 
 import tinygrad_rnn as tr
-from tinygrad_rnn import data, nn, optim
+from tinygrad_rnn import data, nn, optim, viz
 from tinygrad_rnn.backend import np
 from tinygrad_rnn.seq2seq.digits import OFFSET, decode_digits, encode_digits, make_digit_model
 
@@ -102,14 +102,9 @@ def main(argv=None):
         for ax, (task, model) in zip(axes[1:], models.items()):
             src = examples[1]
             _, (h,) = exact_match(model, [src], [src], device, beam_width=4)
-            ax.imshow(h.attention, cmap="viridis", vmin=0, vmax=1)
-            ax.set_xticks(range(len(src)), [str(d) for d in src])
-            out = decode_digits(h.tokens) + "<eos>"
-            ax.set_yticks(range(len(h.attention)), [out[i] if i < len(h.tokens) else "<eos>"
-                                                    for i in range(len(h.attention))])
-            ax.set_xlabel("source")
-            ax.set_ylabel("output")
-            ax.set_title(f"attention, {task}")
+            outputs = list(decode_digits(h.tokens)) + ["<eos>"]
+            viz.attention_heatmap(h.attention, source_tokens=list(src), target_tokens=outputs[:len(h.attention)],
+                                  title=f"attention, {task}", ax=ax)
         common.save(fig, args.out, "seq2seq_attention.png")
     return common.finish(args, results)
 

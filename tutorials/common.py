@@ -76,14 +76,12 @@ def save(fig, out, name):
 
 def save_graph(graph, out, name):
     """A graphviz.Digraph as name.dot, and name.svg when Graphviz's dot program is installed."""
-    import shutil
+    from tinygrad_rnn import viz
     path = Path(out) / name
-    path.with_suffix(".dot").write_text(graph.source)
-    if shutil.which("dot"):
-        graph.render(path, format="svg", cleanup=True)
-        print(f"saved {path.with_suffix('.svg')}")
-    else:
-        print(f"saved {path.with_suffix('.dot')} (install Graphviz to get the .svg)")
+    written = [viz.render(graph, path.with_suffix(".dot"))]
+    if viz.dot_available():
+        written.append(viz.render(graph, path.with_suffix(".svg")))
+    print(f"saved {', '.join(map(str, written))}" + ("" if len(written) > 1 else " (install Graphviz for the .svg)"))
     return path
 
 
