@@ -41,7 +41,9 @@ class Function:
     `backward(*grad_outputs) -> one gradient array (or None) per input`.
     Gradients may have the broadcast shape of the output: the engine sums them
     back to each input's shape in one place (`sum_to_shape`). A multi-output op
-    receives None for an output that no gradient reached.
+    receives None for an output that no gradient reached. The gradients it
+    receives may be shared with other nodes or be read-only broadcast views:
+    backward must never change them in place.
     Keyword arguments of `apply` go to the constructor (e.g. `axis`).
     """
 
