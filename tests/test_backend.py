@@ -43,13 +43,15 @@ def test_cuda_with_cupy_but_no_gpu_says_there_is_no_gpu(fresh_cuda_state):
     fresh_cuda_state.setitem(sys.modules, "cupy", _fake_cupy(0))
     assert not tr.cuda_available()
     with pytest.raises(tr.DeviceError, match=r"device 'cuda' was requested but CuPy is installed but no CUDA GPU "
-                                             r"is available"):
+                                             r"is available; it needs an NVIDIA GPU with a working driver \(the extra "
+                                             r"`pip install tinygrad_rnn\[cuda\]` is CuPy for CUDA 12\)"):
         tr.Tensor([1.0]).to("cuda")
 
 
 def test_cuda_with_a_broken_driver_reports_the_driver_error(fresh_cuda_state):
     fresh_cuda_state.setitem(sys.modules, "cupy", _fake_cupy(RuntimeError("driver too old")))
-    assert backend.cuda_unavailable_reason() == "CuPy is installed but no CUDA GPU is available: driver too old"
+    assert backend.cuda_unavailable_reason().startswith("CuPy is installed but no CUDA GPU is available: "
+                                                        "driver too old; it needs an NVIDIA GPU")
     with pytest.raises(tr.DeviceError, match=r"no CUDA GPU is available: driver too old"):
         tr.Tensor([1.0], device="cuda")
 

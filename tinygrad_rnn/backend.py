@@ -46,7 +46,8 @@ def _load_cupy():
     else:
         reason = ""
     if count == 0:
-        _cupy_error = f"CuPy is installed but no CUDA GPU is available{reason}"
+        _cupy_error = (f"CuPy is installed but no CUDA GPU is available{reason}; it needs an NVIDIA GPU with a "
+                       f"working driver (the extra `pip install tinygrad_rnn[cuda]` is CuPy for CUDA 12)")
         return None
     _cupy = cupy
     _array_types = (np.ndarray, cupy.ndarray)
