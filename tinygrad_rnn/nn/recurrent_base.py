@@ -137,6 +137,8 @@ class RecurrentCellBase(_RecurrentMixin, Module):
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise OpError(f"{where_}: expected input of shape (batch, {self.input_size}) or ({self.input_size},), "
                           f"got {tuple(x.shape)}")
+        if x.ndim == 2 and x.shape[0] == 0:
+            raise OpError(f"{where_}: expected at least one batch item, got input of shape {tuple(x.shape)}")
         _check_dtype(where_, x, self.weight_ih)
         batched = x.ndim == 2
         if not batched:
