@@ -244,3 +244,11 @@ def test_fused_weight_gradient_taken_once_per_sequence_matches_composite_when_on
         loss.backward()  # a second pass through the retained graph accumulates the same again
     for (name, p), q in zip(layers["fused"].named_parameters(), layers["composite"].parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)
+
+
+def test_fused_backward_after_changing_a_weight_in_place_is_refused():
+    layer = nn.LSTM(2, 3, impl="fused")
+    output, _ = layer(tr.randn(4, 1, 2))
+    layer.weight_hh_l0.data -= 0.1  # e.g. an optimizer step between forward and backward
+    with pytest.raises(tr.GraphError, match="modified in place after the forward pass"):
+        output.sum().backward()

@@ -31,18 +31,21 @@ from ..backend import xp_of
 
 
 class HiddenProduct(Function):
-    """gates_h = h W^T with W a constant, given as weight (G*H, H) and weight_t = W^T (H, G*H); dh = dgates W."""
+    """(h (B, H), weight_hh (G*H, H)) -> gates_h = h W^T, computed from constant copies of W: weight (G*H, H)
+    and weight_t = W^T (H, G*H);  dh = dgates W,  and None for weight_hh: SequenceGradient gives its gradient.
 
-    checks_versions = False  # backward reads only the weights, held here
+    weight_hh is an input so that the graph shows every step reading it, and so that the engine's
+    version check refuses a backward after W_hh was changed in place."""
 
     def __init__(self, weight, weight_t):
         self.weight, self.weight_t = weight, weight_t
 
-    def forward(self, h):
+    def forward(self, h, weight_hh):
+        self.save(weight_hh)  # kept only for the version check; the product uses the constants
         return h @ self.weight_t
 
     def backward(self, dgates):
-        return dgates @ self.weight
+        return dgates @ self.weight if self.needs_grad[0] else None, None
 
 
 class SequenceGradient(Function):
@@ -91,4 +94,4 @@ class RecurrentWeight:
 
     def product(self, h, t):
         self.hidden[t] = h.data
-        return HiddenProduct.apply(h, weight=self.weight, weight_t=self.weight_t)
+        return HiddenProduct.apply(h, self.weight_hh, weight=self.weight, weight_t=self.weight_t)
