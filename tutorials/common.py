@@ -25,7 +25,19 @@ def parse_args(doc, argv=None, **defaults):
     args, _ = parser.parse_known_args(argv)
     args.out = Path(args.out or Path("tutorial_out") / defaults.get("name", name))
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.device == "cpu":
+        one_blas_thread()
     return args
+
+
+def one_blas_thread():
+    """Limit BLAS to one thread when threadpoolctl is installed: these matrices are small, and on a
+    busy machine BLAS threads spinning against other processes can make each product far slower."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def check_device(device):
