@@ -155,6 +155,10 @@ def synchronizer(device):
     return sync
 
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = time.perf_counter
+
+
 def time_columns(steps, warmup, repeats, budget_s, sync):
     """Median ms of each step function, interleaved round by round.
 
@@ -170,10 +174,10 @@ def time_columns(steps, warmup, repeats, budget_s, sync):
     for round_ in range(repeats):
         for name, fn in steps.items():
             gc.collect()
-            start = time.perf_counter()
+            start = clock()
             fn()
             sync()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(clock() - start)
         if round_ >= 2 and time.perf_counter() - started > budget_s:
             break
     return {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
@@ -308,7 +312,8 @@ def header_lines(args):
         lines.append(f"torch {torch.__version__}, torch threads {torch.get_num_threads()}")
     else:
         lines.append("torch is not installed: its columns are empty")
-    lines.append(f"device {args.device}; median of up to {args.repeats} steps after {args.warmup} warm-up rounds")
+    lines.append(f"device {args.device}; median of up to {args.repeats} steps after {args.warmup} warm-up rounds; "
+                 f"{args.clock} clock")
     return lines
 
 
@@ -335,11 +340,16 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=20.0, help="seconds of timed rounds per configuration")
     parser.add_argument("--threads", type=int, help="BLAS and torch threads (needs threadpoolctl for numpy's "
                                                     "BLAS; else set OPENBLAS_NUM_THREADS)")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
+                        help="wall time, or this process's CPU time (steadier on a busy machine, meaningful "
+                             "with --threads 1 only: spinning BLAS threads count as busy)")
     parser.add_argument("--skip-extras", action="store_true", help="only the speed table")
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (3 if args.quick else 15)
     args.warmup = 1 if args.quick else 2
 
+    global clock
+    clock = CLOCKS[args.clock]
     if args.device == "cuda" and not tr.cuda_available():
         from tinygrad_rnn import backend
         print(f"--device cuda: skipped, {backend.cuda_unavailable_reason()}")
