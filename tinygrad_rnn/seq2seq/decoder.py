@@ -9,6 +9,8 @@ One step, from the previous token y_{t-1} and state (s_{t-1}, h~_{t-1}):
     h~_t     = tanh(W_c [c_t; s_t])             (batch, H)
     logits_t = W_out h~_t + b_out               (batch, V)
 
+The query is the new state s_t (Luong's order), whatever the score; Bahdanau's
+paper queries with s_{t-1}, before the cell, with its additive score.
 The state starts at s_0 = tanh(W_init summary + b_init) (the encoder's final
 states, any width) and h~_0 = 0. Without input feeding x_t = E y_{t-1}.
 With attention=None the decoder reads the memory only through s_0 (a plain

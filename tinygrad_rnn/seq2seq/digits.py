@@ -16,6 +16,7 @@ from .. import backend
 from ..data import digit_sequences, pad_sequences
 from ..nn.utils import clip_grad_norm_
 from ..optim import Adam
+from ..optim.lr_scheduler import ExponentialLR
 from ..tensor import Tensor
 from .decoder import Decoder
 from .encoder import Encoder
@@ -74,10 +75,14 @@ def exact_match(model, sources, targets, batch_size=500, beam_width=1):
     return right / len(sources)
 
 
-def train_digit_task(task="reverse", min_len=3, max_len=8, steps=3000, batch_size=64, lr=3e-3, n_test=1000,
-                     eval_every=100, target_accuracy=0.99, teacher_forcing=1.0, clip=1.0, seed=0, log=print,
-                     model=None, **model_kwargs):
+def train_digit_task(task="reverse", min_len=3, max_len=8, steps=3000, batch_size=64, lr=3e-3, lr_half_life=300,
+                     n_test=1000, eval_every=100, target_accuracy=0.99, teacher_forcing=1.0, clip=1.0, seed=0,
+                     log=print, model=None, **model_kwargs):
     """Train on freshly drawn strings until held-out greedy exact match >= target_accuracy (or `steps`).
+
+    Adam at `lr`, halved every `lr_half_life` steps (exponentially; None keeps it
+    constant): the decay settles the last few percent of exact matches, which
+    at a constant rate keep flickering between 95 and 99%.
 
     Returns TrainResult(model, accuracy, steps, seconds, losses, accuracies):
     the last held-out accuracy, the steps taken, wall seconds, the loss per
@@ -91,6 +96,7 @@ def train_digit_task(task="reverse", min_len=3, max_len=8, steps=3000, batch_siz
     held_out = {tuple(s) for s in test_src}
     model = make_digit_model(**model_kwargs) if model is None else model
     optimizer = Adam(model.parameters(), lr=lr)
+    schedule = None if lr_half_life is None else ExponentialLR(optimizer, 0.5 ** (1 / lr_half_life))
     losses, accuracies, accuracy = [], [], 0.0
     start, step = time.perf_counter(), 0
     for step in range(1, steps + 1):
@@ -102,6 +108,8 @@ def train_digit_task(task="reverse", min_len=3, max_len=8, steps=3000, batch_siz
         loss.backward()
         clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
+        if schedule is not None:
+            schedule.step()
         losses.append(loss.item())
         if step % eval_every == 0 or step == steps:
             accuracy = exact_match(model, test_src, test_tgt)
