@@ -21,7 +21,12 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
             data = data._data
-        self._data = backend.as_array(data, dtype=dtype, device=device)
+        try:
+            self._data = backend.as_array(data, dtype=dtype, device=device)
+        except (ValueError, TypeError) as exc:  # ragged nested lists, a dtype that is not one
+            raise OpError(f"Tensor: cannot make an array from this {type(data).__name__}: {exc}") from None
+        if self._data.dtype.kind not in "biufc":
+            raise OpError(f"Tensor: data must be numbers or booleans, got dtype {self._data.dtype}")
         self.grad = None
         self._ctx = None
         self._index = 0

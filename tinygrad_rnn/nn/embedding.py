@@ -1,5 +1,7 @@
 """Embedding: a lookup table from integer ids to learned vectors."""
 
+import numbers
+
 from .. import backend
 from ..autograd import Function
 from ..errors import OpError
@@ -56,6 +58,9 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
         super().__init__()
+        for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 0:
+                raise OpError(f"Embedding: {name} must be an int >= 0, got {size!r}")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise OpError(f"Embedding: padding_idx {padding_idx} is out of range for "

@@ -1,8 +1,11 @@
 """Linear: an affine map of the last axis."""
 
 import math
+import numbers
 
 from .. import backend
+from ..errors import OpError
+from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
 
@@ -20,15 +23,22 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
+        for name, size in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 0:
+                raise OpError(f"Linear: {name} must be an int >= 0, got {size!r}")
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight = uniform_parameter((out_features, in_features), bound)
         self.register_parameter("bias", uniform_parameter((out_features,), bound) if bias else None)
 
     def forward(self, x):
+        if not isinstance(x, Tensor):
+            raise OpError(f"Linear: input must be a Tensor, got {type(x).__name__}")
         if x.shape[-1:] != (self.in_features,):
-            from ..errors import OpError
             raise OpError(f"Linear: expected input of shape (..., {self.in_features}), got {tuple(x.shape)}")
+        if x.dtype.kind != "f":
+            raise OpError(f"Linear: input must be floating point like the weight ({self.weight.dtype}), got dtype "
+                          f"{x.dtype}; convert it with .float() (integer ids go through nn.Embedding)")
         y = x @ self.weight.T
         return y + self.bias if self.bias is not None else y
 

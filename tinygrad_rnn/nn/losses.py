@@ -34,6 +34,12 @@ def _check_same_shape(op, input, target):
                       "they must be equal (reshape one of them; broadcasting here is almost always a bug)")
 
 
+def _check_float_target(op, input, target):
+    if target.dtype.kind != "f":
+        raise OpError(f"{op}: target has dtype {target.dtype} but input has dtype {input.dtype}; this loss compares "
+                      "real values, so the target must be floating point (convert it with .float())")
+
+
 def _as_tensor_like(x, like):
     return x if isinstance(x, Tensor) else Tensor(backend.as_array(x, dtype=like.dtype, device=like.device))
 
@@ -43,6 +49,7 @@ def mse_loss(input, target, reduction="mean"):
     _check_reduction("mse_loss", reduction)
     target = _as_tensor_like(target, input)
     _check_same_shape("mse_loss", input, target)
+    _check_float_target("mse_loss", input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -52,6 +59,7 @@ def l1_loss(input, target, reduction="mean"):
     _check_reduction("l1_loss", reduction)
     target = _as_tensor_like(target, input)
     _check_same_shape("l1_loss", input, target)
+    _check_float_target("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -65,6 +73,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     target = _as_tensor_like(target, input)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    _check_float_target("binary_cross_entropy_with_logits", input, target)
     positive = logsigmoid(input)
     if pos_weight is not None:
         positive = positive * _as_tensor_like(pos_weight, input)

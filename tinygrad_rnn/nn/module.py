@@ -154,6 +154,9 @@ class Module:
         problems are reported in one error. Values keep each parameter's dtype
         and device. Returns (missing_keys, unexpected_keys).
         """
+        if not hasattr(state_dict, "items"):
+            raise OpError(f"load_state_dict for {type(self).__name__}: expected a dict of name -> Tensor or array "
+                          f"(from state_dict() or tr.load), got {type(state_dict).__name__}")
         own = dict(self.named_parameters())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
