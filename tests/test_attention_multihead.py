@@ -102,6 +102,16 @@ def test_boolean_padding_and_causal_masks_match_pytorch_and_zero_the_weights():
     assert (w[:, :, np.triu_indices(L, 1, S)[0], np.triu_indices(L, 1, S)[1]] == 0).all()
 
 
+def test_is_causal_with_the_causal_mask_matches_pytorch_and_alone_builds_it():
+    torch = pytest.importorskip("torch")
+    ours, theirs = twins(torch)
+    arrays = data([(L, N, E)])
+    mask = causal_mask(L).numpy()
+    compare(torch, ours, theirs, arrays, self_attention=True, attn_mask=mask, is_causal=True)
+    q = tr.Tensor(arrays[0])
+    np.testing.assert_array_equal(ours(q, q, q, is_causal=True)[0].numpy(), ours(q, q, q, attn_mask=mask)[0].numpy())
+
+
 def test_float_masks_match_pytorch():
     torch = pytest.importorskip("torch")
     ours, theirs = twins(torch)

@@ -44,11 +44,13 @@ class MultiheadAttention(Module):
     query (L, N, E), key (S, N, kdim), value (S, N, vdim); (N, L, E) etc. with
     batch_first=True; or unbatched (L, E), (S, kdim), (S, vdim).
     forward(query, key, value, key_padding_mask=None, need_weights=True,
-            attn_mask=None, average_attn_weights=True) -> (output, weights)
+            attn_mask=None, average_attn_weights=True, is_causal=False) -> (output, weights)
     output: like query. weights: (N, L, S) averaged over heads, (N, h, L, S)
     with average_attn_weights=False, None with need_weights=False.
     `last_weights` keeps the weights of the last forward (detached) either way.
     dropout: probability of zeroing an attention weight in training mode.
+    is_causal: in PyTorch a hint that attn_mask is causal (the mask is still
+    required); here, without attn_mask, it builds that mask: query i sees keys 0..i.
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None, batch_first=False):
@@ -138,7 +140,7 @@ class MultiheadAttention(Module):
 
     # ---- forward ---------------------------------------------------------------
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True):
+                average_attn_weights=True, is_causal=False):
         unbatched = query.ndim == 2
         self._check_inputs(query, key, value, unbatched)
         if unbatched:
@@ -159,6 +161,8 @@ class MultiheadAttention(Module):
 
         q, k, v = (self._heads(x) for x in self._project(query, key, value))
         scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-2, -1)       # (N, h, L, S)
+        if is_causal and attn_mask is None:
+            attn_mask = backend.np.triu(backend.np.ones((length, source), dtype=bool), k=1)
         mask = self._mask(key_padding_mask, attn_mask, n, length, source, scores)
         if mask is not None:
             xp = backend.xp_of(mask)
