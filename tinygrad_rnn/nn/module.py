@@ -164,7 +164,11 @@ class Module:
         for name, value in state_dict.items():
             if name not in own:
                 continue
-            shape = tuple(value.shape) if hasattr(value, "shape") else None
+            if not hasattr(value, "shape"):
+                wrong.append(f"{name}: checkpoint holds a {type(value).__name__}, the model expects a Tensor or "
+                             f"array of shape {tuple(own[name].shape)}")
+                continue
+            shape = tuple(value.shape)
             if shape != tuple(own[name].shape):
                 wrong.append(f"{name}: checkpoint has shape {shape}, the model expects {tuple(own[name].shape)}")
         if wrong or (strict and (missing or unexpected)):

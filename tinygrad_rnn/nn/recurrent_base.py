@@ -82,6 +82,9 @@ def _check_state_dtype(where, name, state, x):
     if state.dtype != x.dtype:
         raise OpError(f"{where}: {name} has dtype {state.dtype} but the input has dtype {x.dtype}; "
                       f"they must match")
+    if state.device != x.device:
+        raise backend.DeviceError(f"{where}: {name} is on {state.device} but the input is on {x.device}; "
+                                  "move it with .to(device)")
 
 
 class _RecurrentMixin:
