@@ -182,8 +182,9 @@ def test_dropout_acts_in_training_only():
     b, _ = m(q, q, q)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     m.train()
-    c, _ = m(q, q, q)
+    c, w = m(q, q, q, average_attn_weights=False)
     assert not np.allclose(a.numpy(), c.numpy())
+    assert set(np.unique(w.numpy() == 0)) == {True, False}  # the returned weights are the dropped ones
 
 
 def test_bad_sizes_and_masks_are_named():

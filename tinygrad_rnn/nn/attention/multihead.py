@@ -48,7 +48,8 @@ class MultiheadAttention(Module):
     output: like query. weights: (N, L, S) averaged over heads, (N, h, L, S)
     with average_attn_weights=False, None with need_weights=False.
     `last_weights` keeps the weights of the last forward (detached) either way.
-    dropout: probability of zeroing an attention weight in training mode.
+    dropout: probability of zeroing an attention weight in training mode (the
+    returned weights are then the dropped, rescaled ones, as PyTorch's).
     is_causal: in PyTorch a hint that attn_mask is causal (the mask is still
     required); here, without attn_mask, it builds that mask: query i sees keys 0..i.
     """
@@ -168,9 +169,9 @@ class MultiheadAttention(Module):
             xp = backend.xp_of(mask)
             check_rows_attend(xp.broadcast_to(xp.isneginf(mask), scores.shape), "MultiheadAttention")
             scores = scores + Tensor._make(mask)
-        weights = scores.softmax(axis=-1)
-        attended = dropout(weights, self.dropout, self.training)  # PyTorch drops the weights, not the output
-        heads = (attended @ v).permute(0, 2, 1, 3).reshape(n, length, self.embed_dim)
+        # as PyTorch: dropout acts on the weights, and the weights returned are the dropped ones
+        weights = dropout(scores.softmax(axis=-1), self.dropout, self.training)
+        heads = (weights @ v).permute(0, 2, 1, 3).reshape(n, length, self.embed_dim)
         output = self.out_proj(heads)                                                  # (N, L, E)
 
         if average_attn_weights:
