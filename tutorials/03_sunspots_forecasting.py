@@ -22,6 +22,7 @@ from tinygrad_rnn import data, nn, optim
 from tinygrad_rnn.backend import np
 
 TEST_YEARS = 40
+VALIDATION_YEARS = 30
 WINDOW = 24
 AR_ORDER = 11
 
@@ -73,20 +74,26 @@ class Forecaster(nn.Module):
         return self.head(out[:, -1]).reshape(-1)
 
 
-def train_forecaster(kind, x_train, y_train, steps, device, hidden_size=32, lr=1e-2):
+def train_forecaster(kind, fit, val, steps, device, hidden_size=32, lr=1e-2, check_every=10):
+    """Full-batch Adam on the fitting windows; returns the weights that scored best on the
+    validation windows (early stopping: 250 windows are few, and a longer run only overfits)."""
     model = Forecaster(kind, hidden_size).to(device)
     opt = optim.Adam(model.parameters(), lr=lr)
-    x = tr.Tensor(x_train[:, :, None].astype(np.float32), device=device)
-    y = tr.Tensor(y_train.astype(np.float32), device=device)
-    losses = []
-    for _ in range(steps):   # the whole training set is one batch: ~250 windows
+    x, y = (tr.Tensor(a.astype(np.float32), device=device) for a in (fit[0][:, :, None], fit[1]))
+    losses, val_losses, best = [], [], (float("inf"), None)
+    for step in range(steps):
         loss = nn.functional.mse_loss(model(x), y)
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         losses.append(loss.item())
-    return model, losses
+        if step % check_every == check_every - 1:
+            val_losses.append(float(np.mean((forecast(model, val[0], device) - val[1]) ** 2)))
+            if val_losses[-1] < best[0]:
+                best = (val_losses[-1], {k: v.numpy().copy() for k, v in model.state_dict().items()})
+    model.load_state_dict(best[1])
+    return model, losses, val_losses
 
 
 def forecast(model, windows, device):
@@ -105,7 +112,10 @@ def main(argv=None):
     scale = data.Standardizer(series[:start])
     z = scale.transform(series)
 
+    # windows predicting the 30 years before the test tail pick the stopping step; the rest fit the weights
     x_train, y_train = data.sliding_windows(z[:start], WINDOW)
+    n_val = VALIDATION_YEARS
+    fit, val = (x_train[:-n_val], y_train[:-n_val]), (x_train[-n_val:], y_train[-n_val:])
     x_test, _ = data.sliding_windows(z[start - WINDOW:], WINDOW)
 
     predictions = {
@@ -113,11 +123,11 @@ def main(argv=None):
         "seasonal naive y[t-11]": seasonal_naive(series, start),
         f"linear AR({AR_ORDER})": autoregression_forecast(series, start, fit_autoregression(series[:start], AR_ORDER)),
     }
-    steps = 150 if args.quick else 1500
-    curves, seconds = {}, {}
+    steps = 150 if args.quick else 1000
+    curves, val_curves, seconds = {}, {}, {}
     for kind in ("LSTM", "GRU"):
         with common.Timer() as timer:
-            model, curves[kind] = train_forecaster(kind, x_train, y_train, steps, device)
+            model, curves[kind], val_curves[kind] = train_forecaster(kind, fit, val, steps, device)
         seconds[kind] = timer.seconds
         predictions[kind] = scale.inverse(forecast(model, x_test, device))
 
@@ -137,10 +147,12 @@ def main(argv=None):
         ax.set_ylabel("sunspot number")
         ax.set_title("One-year-ahead forecasts on the held-out tail (RMSE)")
         ax.legend(fontsize="small")
-        for kind, losses in curves.items():
-            ax2.semilogy(losses, label=kind)
+        for i, (kind, losses) in enumerate(curves.items()):
+            ax2.semilogy(losses, color=f"C{i}", label=f"{kind}, training")
+            checks = np.arange(1, len(val_curves[kind]) + 1) * (len(losses) // max(len(val_curves[kind]), 1))
+            ax2.semilogy(checks, val_curves[kind], color=f"C{i}", ls="--", label=f"{kind}, validation")
         ax2.set_xlabel("step")
-        ax2.set_title("training MSE (standardised)")
+        ax2.set_title("MSE (standardised)")
         ax2.legend()
         common.save(fig, args.out, "sunspot_forecasts.png")
     return common.finish(args, {"rmse": scores})
