@@ -54,7 +54,7 @@ class SequenceAutoencoder(Seq2Seq):
                        self.pad)
 
     def reconstruction_loss(self, src, src_lengths=None, teacher_forcing=1.0):
-        device = src.device if hasattr(src, "device") else None
+        device = self._device()
         noisy, noisy_lengths = self.corrupt(src, src_lengths)
         target = as_tokens(self.targets(src, src_lengths), type(self).__name__, device)
         return self.loss(as_tokens(noisy, type(self).__name__, device), target, noisy_lengths, teacher_forcing)
