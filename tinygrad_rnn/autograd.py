@@ -53,6 +53,10 @@ class Function:
     # Ops whose backward never reads an input's values may set this False;
     # then changing an input in place after the forward is harmless.
     checks_versions = True
+    # Ops whose output shares memory with their first input (reshape, transpose,
+    # basic indexing, split) set this True: an in-place change of the input then
+    # counts as a change of the output too (see version_of).
+    is_view = False
 
     def save(self, *arrays):
         """Keep arrays for backward; freed after backward unless retain_graph."""
@@ -111,7 +115,7 @@ class Function:
         fn.n_out = len(outs)
         fn.scope = state.scope
         # versions matter only to ops whose backward reads saved inputs
-        fn.versions = tuple([t._version for t in inputs]) if fn.saved and cls.checks_versions else None
+        fn.versions = tuple([version_of(t) for t in inputs]) if fn.saved and cls.checks_versions else None
         fn.retained = None
         fn.grad_norm = None
         fn.trace = traceback.extract_stack(limit=12)[:-1] if state.anomaly else None
@@ -279,13 +283,23 @@ def _accumulate_leaf(t, g):
         t.grad._data = total if total.dtype == t._data.dtype else total.astype(t._data.dtype)
 
 
+def version_of(t):
+    """How often t's memory was changed in place: its own counter, or, for a
+    view (w.T, x[0], x.reshape(...)), the counter of the tensor it was taken from."""
+    ctx = t._ctx
+    while ctx is not None and ctx.is_view:
+        t = ctx.inputs[0]
+        ctx = t._ctx
+    return t._version
+
+
 def _check_versions(fn):
     for i, (t, v) in enumerate(zip(fn.inputs, fn.versions)):
-        if t._version != v:
+        if version_of(t) != v:
             raise GraphError(
                 f"backward: input #{i} of {fn.name}{' in ' + '/'.join(fn.scope) if fn.scope else ''} "
                 f"(shape {tuple(t.shape)}) was modified in place after the forward pass "
-                f"(version {v} -> {t._version}), so its gradient would be wrong; "
+                f"(version {v} -> {version_of(t)}), so its gradient would be wrong; "
                 "run the forward again after changing it (e.g. call optimizer.step() after backward)")
 
 

@@ -12,6 +12,7 @@ from ..errors import OpError
 class Reshape(Function):
     """out = x viewed with a new shape of the same size;  dx = g reshaped back"""
     checks_versions = False
+    is_view = True
 
     def __init__(self, shape):
         self.new_shape = shape
@@ -31,6 +32,7 @@ class Reshape(Function):
 class Transpose(Function):
     """out = x with axes permuted;  dx = g with the inverse permutation"""
     checks_versions = False
+    is_view = True
 
     def __init__(self, axes):
         self.axes = tuple(operator.index(a) for a in axes)
@@ -76,6 +78,7 @@ class GetItem(Function):
     """out = x[index] (slices, negative and integer-array indices, boolean masks);
     dx = zeros with g added at the selected places (repeats accumulate)"""
     checks_versions = False
+    is_view = True
 
     def __init__(self, index):
         self.index = index
@@ -133,6 +136,7 @@ class Split(Function):
     """outs = x cut along `axis` into pieces of the given sizes;
     dx = the pieces' gradients joined again (zeros for a piece that got none)"""
     checks_versions = False
+    is_view = True
 
     def __init__(self, sizes, axis=0):
         self.sizes, self.axis = sizes, axis
