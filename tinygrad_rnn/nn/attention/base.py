@@ -51,6 +51,9 @@ class Attention(Module):
         if query.shape[0] != batch or tuple(values.shape[:2]) != (batch, length):
             raise OpError(f"{name}: batch and length disagree: query {tuple(query.shape)}, keys "
                           f"{tuple(keys.shape)}, values {tuple(values.shape)}")
+        if length == 0:
+            raise OpError(f"{name}: keys have no positions (shape {tuple(keys.shape)}); each query needs at least "
+                          "one key to attend to")
         single = query.ndim == 2
         q = query.unsqueeze(1) if single else query
         masked = as_padding_mask(key_padding_mask, batch, length, keys.device, name)

@@ -197,6 +197,13 @@ class MultiheadAttention(Module):
         if key.shape[:-1] != value.shape[:-1] or (not unbatched and query.shape[batch_axis] != key.shape[batch_axis]):
             raise OpError(f"MultiheadAttention: batch and source sizes disagree: query {tuple(query.shape)}, key "
                           f"{tuple(key.shape)}, value {tuple(value.shape)} (batch_first={self.batch_first})")
+        if key.shape[1 if self.batch_first and not unbatched else 0] == 0:
+            raise OpError(f"MultiheadAttention: key and value have no positions (source length 0, key "
+                          f"{tuple(key.shape)}); each query needs at least one key to attend to")
+        dtypes = (query.dtype, key.dtype, value.dtype)
+        if any(d.kind != "f" for d in dtypes):
+            raise OpError(f"MultiheadAttention: query, key and value must be floating point like the weights, got "
+                          f"dtypes {', '.join(str(d) for d in dtypes)}")
 
     def extra_repr(self):
         return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, "
