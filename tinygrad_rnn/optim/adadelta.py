@@ -9,11 +9,12 @@
 
 from .. import backend
 from ..errors import OpError
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class Adadelta(Optimizer):
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        check_numbers("Adadelta", lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         if lr < 0 or eps < 0 or weight_decay < 0 or not 0.0 <= rho <= 1.0:
             raise OpError(f"Adadelta: lr, eps and weight_decay must be >= 0 and rho in [0, 1], "
                           f"got {lr}, {eps}, {weight_decay}, {rho}")

@@ -12,7 +12,7 @@ import math
 
 from .. import backend
 from ..errors import OpError
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class Adam(Optimizer):
@@ -20,6 +20,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         name = type(self).__name__
+        check_numbers(name, lr=lr, eps=eps, weight_decay=weight_decay)
         if lr < 0 or eps < 0 or weight_decay < 0:
             raise OpError(f"{name}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, {weight_decay}")
         if not all(0.0 <= b < 1.0 for b in betas):

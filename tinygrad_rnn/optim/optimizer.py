@@ -13,10 +13,19 @@ old value refuses to backpropagate. Buffers are always replaced, never changed
 in place, so a state_dict taken earlier stays a true snapshot.
 """
 
+import numbers
+
 from .. import backend
 from ..autograd import enable_grad, no_grad
 from ..errors import OpError
 from ..tensor import Tensor
+
+
+def check_numbers(name, **values):
+    """Raise naming the optimizer when a hyperparameter is not a real number (e.g. a string from a config)."""
+    for key, value in values.items():
+        if not isinstance(value, numbers.Real):
+            raise OpError(f"{name}: {key} must be a number, got {value!r}")
 
 
 class Optimizer:

@@ -7,11 +7,12 @@
 """
 
 from ..errors import OpError
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_numbers
 
 
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        check_numbers("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if lr < 0 or momentum < 0 or weight_decay < 0:
             raise OpError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
