@@ -119,7 +119,7 @@ def test_reductions_over_any_axes(name, case, seed):
 def test_softmaxes_along_every_axis(name, shape, seed, scale):
     x = values(shape, seed) * scale
     for axis in range(-len(shape), len(shape)):
-        check_op(lambda t: getattr(t, name)(axis), [x])
+        check_op(lambda t, axis=axis: getattr(t, name)(axis), [x])
 
 
 @SETTINGS
