@@ -167,6 +167,7 @@ def _run(args):
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    print(f"output folder: {out.resolve()}")
     tr.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 

@@ -62,7 +62,7 @@ def main(argv=None):
     args = common.parse_args(__doc__, argv, name="07_bidirectional_classification")
     device = common.check_device(args.device)
     tr.manual_seed(args.seed)
-    n_train, epochs, hidden, max_len = (1500, 6, 24, 16) if args.quick else (8000, 15, 48, 40)
+    n_train, epochs, hidden, max_len = (1500, 6, 24, 16) if args.quick else (6000, 8, 48, 30)
     train_x, train_y = data.first_last_match(n_train, N_SYMBOLS, min_len=4, max_len=max_len)
     test_x, test_y = data.first_last_match(1000, N_SYMBOLS, min_len=4, max_len=max_len)
     test = data.SequenceLoader(test_x, test_y, batch_size=250, shuffle=False, device=device)
