@@ -19,7 +19,10 @@ from .module import Module
 
 
 def check_lengths(lengths, batch, steps, where):
-    """`lengths` as a host int64 array of shape (batch,), each in 1..steps (None stays None)."""
+    """`lengths` as a host int64 array of shape (batch,), each in 1..steps (None stays None);
+    a sequence without steps is refused here too, as every caller needs at least one."""
+    if steps == 0:
+        raise OpError(f"{where}: expected at least one time step, got an empty sequence (T=0)")
     if lengths is None:
         return None
     if isinstance(lengths, Tensor):
