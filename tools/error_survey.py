@@ -282,6 +282,27 @@ def cell_cases():
     return cases
 
 
+def variant_cases():
+    """The recurrent variants: PeepholeLSTM, JordanRNN, ClockworkRNN."""
+    cases = []
+    for name, make in (("PeepholeLSTM", lambda: nn.PeepholeLSTM(4, 4)), ("JordanRNN", lambda: nn.JordanRNN(4, 4, 2)),
+                       ("ClockworkRNN", lambda: nn.ClockworkRNN(4, 4, periods=[1, 2]))):
+        g = "recurrent variants"
+        cases += [
+            Case(g, f"{name}: integer input", lambda make=make: make()(ints(5, 2, 4)), OpError,
+                 rf"{name}: input dtype int64 does not match the parameters' dtype float32"),
+            Case(g, f"{name}: input of rank 4", lambda make=make: make()(tr.randn(5, 2, 4, 1)), OpError,
+                 rf"{name}: expected input of shape \(T, batch, input_size\) or \(batch, T, input_size\) with "
+                 r"input_size=4, got \(5, 2, 4, 1\)"),
+            Case(g, f"{name}: empty sequence (T=0)", lambda make=make: make()(tr.randn(0, 2, 4)), OpError,
+                 rf"{name}: expected at least one time step, got an empty sequence \(T=0\)"),
+            Case(g, f"{name}: a length longer than the sequence",
+                 lambda make=make: make()(tr.randn(5, 2, 4), lengths=[6, 2]), OpError,
+                 rf"{name}: every length must lie in 1\.\.5 \(the padded number of steps\), got min 2 and max 6"),
+        ]
+    return cases
+
+
 def construction_cases():
     g = "constructors"
     return [
@@ -602,8 +623,8 @@ def optimizer_cases():
 
 def all_cases():
     return (engine_cases() + cuda_cases() + autograd_cases() + construction_cases() + layer_cases()
-            + recurrent_cases() + cell_cases() + attention_cases() + loss_cases() + nan_cases() + state_cases()
-            + optimizer_cases())
+            + recurrent_cases() + cell_cases() + variant_cases() + attention_cases() + loss_cases() + nan_cases()
+            + state_cases() + optimizer_cases())
 
 
 # ---- running and judging -------------------------------------------------------------------------
