@@ -18,11 +18,11 @@ F = nn.functional
 LAYERS = ["RNN", "LSTM", "GRU"]
 
 
-def layer_pair(name, input_size=3, hidden_size=4, **options):
-    """Our layer and PyTorch's, float64, with PyTorch's weights."""
+def layer_pair(name, device, input_size=3, hidden_size=4, **options):
+    """Our layer (on `device`) and PyTorch's, float64, with PyTorch's weights."""
     torch.manual_seed(0)
     theirs = getattr(torch.nn, name)(input_size, hidden_size, **options).double()
-    ours = getattr(nn, name)(input_size, hidden_size, **options).double()
+    ours = getattr(nn, name)(input_size, hidden_size, **options).double().to(device)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     return ours, theirs
 
@@ -31,12 +31,12 @@ def states(state):
     return list(state) if isinstance(state, tuple) else [state]
 
 
-def assert_same_forward_and_gradients(ours, theirs, x_np):
+def assert_same_forward_and_gradients(ours, theirs, x_np, device):
     """Outputs, final states and the gradients of the input and every parameter agree to 1e-10."""
     x_t = torch.tensor(x_np, requires_grad=True)
     out_t, state_t = theirs(x_t)
     (out_t.sum() + sum(s.sum() for s in states(state_t))).backward()
-    x = tr.Tensor(x_np, requires_grad=True)
+    x = tr.Tensor(x_np, requires_grad=True, device=device)
     out, state = ours(x)
     total = out.sum()
     for s in states(state):
@@ -53,14 +53,14 @@ def assert_same_forward_and_gradients(ours, theirs, x_np):
 
 # ---- cross_entropy -----------------------------------------------------------------------------
 
-def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient_as_pytorch():
+def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient_as_pytorch(device):
     logits_np = np.random.default_rng(0).standard_normal((3, 4))
     target = np.array([-100, -100, -100])
     x_t = torch.tensor(logits_np, requires_grad=True)
     loss_t = torch.nn.functional.cross_entropy(x_t, torch.tensor(target))
     loss_t.backward()
-    x = tr.Tensor(logits_np, requires_grad=True)
-    loss = F.cross_entropy(x, tr.Tensor(target))
+    x = tr.Tensor(logits_np, requires_grad=True, device=device)
+    loss = F.cross_entropy(x, tr.Tensor(target, device=device))
     loss.backward()
     assert math.isnan(loss.item()) and math.isnan(loss_t.item())
     np.testing.assert_array_equal(x.grad.numpy(), x_t.grad.numpy())
@@ -68,22 +68,22 @@ def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient_as_py
 
 
 @pytest.mark.parametrize("reduction", ["sum", "none"])
-def test_cross_entropy_with_every_target_ignored_sums_to_zero_as_pytorch(reduction):
+def test_cross_entropy_with_every_target_ignored_sums_to_zero_as_pytorch(reduction, device):
     logits_np = np.random.default_rng(0).standard_normal((3, 4))
     target = np.array([-100, -100, -100])
     theirs = torch.nn.functional.cross_entropy(torch.tensor(logits_np), torch.tensor(target), reduction=reduction)
-    ours = F.cross_entropy(tr.Tensor(logits_np), tr.Tensor(target), reduction=reduction)
+    ours = F.cross_entropy(tr.Tensor(logits_np, device=device), tr.Tensor(target, device=device), reduction=reduction)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
-def test_cross_entropy_of_logits_at_1e4_is_finite_and_equals_pytorch():
+def test_cross_entropy_of_logits_at_1e4_is_finite_and_equals_pytorch(device):
     logits_np = np.array([[1e4, 0.0, -1e4], [-1e4, 1e4, 1e4], [0.0, 0.0, 1e4]], dtype=np.float32)
     target = np.array([1, 0, 2])
     x_t = torch.tensor(logits_np, requires_grad=True)
     loss_t = torch.nn.functional.cross_entropy(x_t, torch.tensor(target))
     loss_t.backward()
-    x = tr.Tensor(logits_np, requires_grad=True)
-    loss = F.cross_entropy(x, tr.Tensor(target))
+    x = tr.Tensor(logits_np, requires_grad=True, device=device)
+    loss = F.cross_entropy(x, tr.Tensor(target, device=device))
     loss.backward()
     assert np.isfinite(loss.item()) and np.isfinite(x.grad.numpy()).all()
     np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-6)
@@ -92,12 +92,13 @@ def test_cross_entropy_of_logits_at_1e4_is_finite_and_equals_pytorch():
 
 # ---- exploding gradients -----------------------------------------------------------------------
 
-def test_exploding_rnn_gradients_are_clipped_to_max_norm_and_stay_finite():
+def test_exploding_rnn_gradients_are_clipped_to_max_norm_and_stay_finite(device):
     # relu RNN with W_hh = 3 I: the state, and the gradient through time, grow by 3 per step
     rnn = nn.RNN(2, 4, nonlinearity="relu").double()
     rnn.weight_hh_l0.data = 3.0 * np.eye(4)
     rnn.weight_ih_l0.data = np.abs(rnn.weight_ih_l0.data)
-    output, _ = rnn(tr.ones(30, 1, 2, dtype=tr.float64))
+    rnn.to(device)
+    output, _ = rnn(tr.ones(30, 1, 2, dtype=tr.float64, device=device))
     output.sum().backward()
     before = {name: p.grad.numpy().copy() for name, p in rnn.named_parameters()}
     total = nn.utils.clip_grad_norm_(rnn.parameters(), max_norm=1.0).item()
@@ -120,21 +121,21 @@ def test_gradients_under_max_norm_are_left_alone():
 # ---- sequence and batch sizes at their limits --------------------------------------------------
 
 @pytest.mark.parametrize("name", LAYERS)
-def test_one_step_sequence_equals_pytorch(name):
-    ours, theirs = layer_pair(name)
-    assert_same_forward_and_gradients(ours, theirs, np.random.default_rng(0).standard_normal((1, 2, 3)))
+def test_one_step_sequence_equals_pytorch(name, device):
+    ours, theirs = layer_pair(name, device)
+    assert_same_forward_and_gradients(ours, theirs, np.random.default_rng(0).standard_normal((1, 2, 3)), device)
 
 
 @pytest.mark.parametrize("name", LAYERS)
-def test_batch_of_one_equals_pytorch(name):
-    ours, theirs = layer_pair(name, num_layers=2, bidirectional=True)
-    assert_same_forward_and_gradients(ours, theirs, np.random.default_rng(0).standard_normal((6, 1, 3)))
+def test_batch_of_one_equals_pytorch(name, device):
+    ours, theirs = layer_pair(name, device, num_layers=2, bidirectional=True)
+    assert_same_forward_and_gradients(ours, theirs, np.random.default_rng(0).standard_normal((6, 1, 3)), device)
 
 
 @pytest.mark.parametrize("name", LAYERS)
-def test_unbatched_one_step_sequence_equals_pytorch(name):
-    ours, theirs = layer_pair(name)
-    assert_same_forward_and_gradients(ours, theirs, np.random.default_rng(0).standard_normal((1, 3)))
+def test_unbatched_one_step_sequence_equals_pytorch(name, device):
+    ours, theirs = layer_pair(name, device)
+    assert_same_forward_and_gradients(ours, theirs, np.random.default_rng(0).standard_normal((1, 3)), device)
 
 
 @pytest.mark.parametrize("name", LAYERS)
