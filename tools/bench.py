@@ -8,7 +8,9 @@ PyTorch and beside the NumPy floor?
 
 One training step: forward over T steps, loss = sum_t mean(head(h_t)^2) with a
 Linear head (hidden -> input size), backward through time, SGD update, in
-float32, with h_0 = c_0 = 0. The columns, all in one process on the same
+float32, with h_0 = c_0 = 0. Every column applies the head to the (T*B, H)
+matrix of all steps' h_t at once (as the floor does), so the table compares
+recurrent layers, not how each library folds a 3-D input of a Linear. The columns, all in one process on the same
 parameters and inputs:
 
     fast        this library's recurrent layer, fused cell ops
@@ -73,9 +75,11 @@ def library_step(kind, params, x, fast, device="cpu"):
     weights = list(layer.parameters()) + list(head.parameters())
     inputs = tr.Tensor(x, device=device)
 
+    scale = 1.0 / (batch * head.out_features)
+
     def step():
-        y = head(layer(inputs)[0])
-        loss = (y * y).mean(axis=(1, 2)).sum()
+        y = head(layer(inputs)[0].reshape(steps * batch, hidden))
+        loss = (y * y).sum() * scale
         loss.backward()
         for p in weights:
             p.data -= LR * p.grad.data
@@ -117,9 +121,11 @@ def torch_step(kind, params, x, cell_loop, device="cpu"):
             outs.append(h)
         return torch.stack(outs)
 
+    scale = 1.0 / (batch * head.out_features)
+
     def step():
-        y = head(run_cells() if cell_loop else layer(inputs)[0])
-        loss = (y * y).mean(dim=(1, 2)).sum()
+        y = head((run_cells() if cell_loop else layer(inputs)[0]).reshape(steps * batch, hidden))
+        loss = (y * y).sum() * scale
         loss.backward()
         with torch.no_grad():
             for p in weights:
@@ -220,7 +226,19 @@ def benchmark_config(kind, config, args, sync):
     if args.device == "cpu":
         fns["floor"] = floor_step(kind, params, x)
         fns["GEMMs"] = gemm_step(kind, params, x)
+    check_same_loss(kind, config, {name: fn() for name, fn in fns.items() if name != "GEMMs"})
     return time_columns(fns, args.warmup, args.repeats, args.budget, sync)
+
+
+def check_same_loss(kind, config, losses):
+    """Every column starts from the same parameters, so their first losses must agree: a column
+    computing a different step would make its time meaningless."""
+    values = {name: float(loss.item() if hasattr(loss, "item") else loss) for name, loss in losses.items()}
+    reference = values.get("floor", next(iter(values.values())))
+    for name, value in values.items():
+        if abs(value - reference) > 1e-4 * abs(reference) + 1e-6:
+            print(f"warning: {LAYER_NAMES[kind]} {config}: the {name} column's loss {value:.6g} differs from "
+                  f"{reference:.6g}; it is not computing the same step", file=sys.stderr)
 
 
 def _torch_cuda():
