@@ -1,3 +1,5 @@
+"""Tutorial 1: tensors and autograd from scratch."""
+
 # %% [markdown]
 # # 1. Tensors and autograd from scratch
 #
@@ -9,7 +11,6 @@
 # fit a tiny network.
 #
 # Run: `python tutorials/01_tensors_and_autograd.py [--quick] [--device cuda] [--out DIR]`
-"""Tutorial 1: tensors and autograd from scratch."""
 
 # %%
 import math

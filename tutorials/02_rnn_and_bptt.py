@@ -1,3 +1,5 @@
+"""Tutorial 2: a vanilla RNN, BPTT, and vanishing gradients."""
+
 # %% [markdown]
 # # 2. A vanilla RNN and backpropagation through time
 #
@@ -13,7 +15,6 @@
 # size of W_hh, and train the RNN on a noisy sine wave.
 #
 # Run: `python tutorials/02_rnn_and_bptt.py [--quick] [--device cuda] [--out DIR]`
-"""Tutorial 2: a vanilla RNN, BPTT, and vanishing gradients."""
 
 # %%
 import math

@@ -1,3 +1,5 @@
+"""Tutorial 4: a character-level language model, sampling with temperature, bits per character."""
+
 # %% [markdown]
 # # 4. A character-level language model
 #
@@ -13,7 +15,6 @@
 # tinygrad_rnn/data/files/README.md); the last 5% is held out.
 #
 # Run: `python tutorials/04_char_language_model.py [--quick] [--device cuda] [--out DIR]`
-"""Tutorial 4: a character-level language model, sampling with temperature, bits per character."""
 
 # %%
 import math

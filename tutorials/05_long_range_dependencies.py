@@ -1,3 +1,5 @@
+"""Tutorial 5: the adding problem and the copy task, tanh RNN against LSTM against GRU."""
+
 # %% [markdown]
 # # 5. Long-range dependencies: the adding problem and the copy task
 #
@@ -13,7 +15,6 @@
 # which keeps an occasional exploding gradient from wrecking the weights).
 #
 # Run: `python tutorials/05_long_range_dependencies.py [--quick] [--device cuda] [--out DIR]`
-"""Tutorial 5: the adding problem and the copy task, tanh RNN against LSTM against GRU."""
 
 # %%
 import common

@@ -1,3 +1,5 @@
+"""Tutorial 6: sequence to sequence with attention, beam search and attention heatmaps."""
+
 # %% [markdown]
 # # 6. Sequence to sequence with attention: reversing and sorting digit strings
 #
@@ -16,7 +18,6 @@
 # source position S - t. Exact match by chance is about 10^-length.
 #
 # Run: `python tutorials/06_seq2seq_attention.py [--quick] [--device cuda] [--out DIR]`
-"""Tutorial 6: sequence to sequence with attention, beam search and attention heatmaps."""
 
 # %%
 import common

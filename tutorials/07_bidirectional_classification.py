@@ -1,3 +1,5 @@
+"""Tutorial 7: sequence classification with a bidirectional GRU and padded variable-length batches."""
+
 # %% [markdown]
 # # 7. Sequence classification with a bidirectional GRU and padded batches
 #
@@ -20,7 +22,6 @@
 # pads as if they were symbols, so its backward half starts at the padding).
 #
 # Run: `python tutorials/07_bidirectional_classification.py [--quick] [--device cuda] [--out DIR]`
-"""Tutorial 7: sequence classification with a bidirectional GRU and padded variable-length batches."""
 
 # %%
 import common

@@ -1,3 +1,5 @@
+"""Tutorial 8: extending the engine with a new op, gradcheck, a custom cell, and CPU vs GPU speed."""
+
 # %% [markdown]
 # # 8. Extending the engine: a new op, checked, in a recurrent cell; then the GPU
 #
@@ -14,7 +16,6 @@
 # CPU and, when CUDA and CuPy are there, on the GPU.
 #
 # Run: `python tutorials/08_extending_the_engine.py [--quick] [--device cuda] [--out DIR]`
-"""Tutorial 8: extending the engine with a new op, gradcheck, a custom cell, and CPU vs GPU speed."""
 
 # %%
 import time
