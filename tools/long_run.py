@@ -15,7 +15,8 @@ emptied by a full gc.collect(); the graph has no reference cycles, so this
 frees no graph) and the type attribute cache, whose 4,096 slots each keep
 alive the last attribute name looked up through them (an f-string name such
 as "weight_ih_l0" is a new string at every step), emptied by
-sys._clear_type_cache().
+sys._clear_type_cache(). What still grows is this tool's own list of reports
+(a few hundred bytes each).
 
     python tools/long_run.py                         # 10,000 steps, a report every 1,000
     python tools/long_run.py --steps 3000 --every 500 --no-tracemalloc
