@@ -75,7 +75,10 @@ def beam_search(step, state, batch, bos, eos, beam_width, max_len, length_penalt
                 kept += 1
                 if kept == k:
                     break
-            done[b] = len(finished[b]) >= k
+            # stop only when no live hypothesis can still beat the best finished one: a score only
+            # falls as tokens are added, so a live score below it stays below
+            best_live = new_scores[b].max() if kept else NEG_INF
+            done[b] = len(finished[b]) >= k and max(h.score for h in finished[b]) >= best_live
         if done.all():
             break
         history.append((parents, chosen, weights))
