@@ -246,6 +246,26 @@ def _torch_cuda():
     return torch.cuda.is_available()
 
 
+def profile_fast_path(kind, config, device, sync, steps=5, lines=15):
+    """cProfile of `steps` training steps of the fast path, by own time (the process's CPU clock)."""
+    import cProfile
+    import pstats
+    batch, size, hidden, length = config
+    params = floor.init_params(kind, size, hidden, size, seed=0)
+    x = np.random.default_rng(1).standard_normal((length, batch, size)).astype(np.float32)
+    fn = library_step(kind, params, x, fast=True, device=device)
+    fn()
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(steps):
+        fn()
+        sync()
+    profiler.disable()
+    print(f"{LAYER_NAMES[kind]} fast path, (B, I, H, T) = {config}, {steps} steps:")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.strip_dirs().sort_stats("tottime").print_stats(lines)
+
+
 # ---- memory and length -------------------------------------------------------------------------------------------
 
 def peak_memory_mb(fn):
@@ -361,6 +381,9 @@ def main(argv=None):
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
                         help="wall time, or this process's CPU time (steadier on a busy machine, meaningful "
                              "with --threads 1 only: spinning BLAS threads count as busy)")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead of the tables: cProfile of the fast path at the first chosen layer and "
+                             "configuration, top lines by own time")
     parser.add_argument("--skip-extras", action="store_true", help="only the speed table")
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (3 if args.quick else 15)
@@ -391,6 +414,9 @@ def main(argv=None):
 
     sync = synchronizer(args.device)
     kinds = (args.only,) if args.only else KINDS
+    if args.profile:
+        profile_fast_path(kinds[0], (args.config or CONFIGS)[0], args.device, sync)
+        return 0
     results = []
     for kind in kinds:
         for config in args.config or CONFIGS:
