@@ -51,6 +51,11 @@ def test_loader_pads_variable_length_targets_and_returns_their_lengths():
     np.testing.assert_array_equal(batch.target_lengths, [1, 3])
 
 
+def test_loader_treats_a_list_of_target_arrays_as_sequences_even_when_equal_in_length():
+    loader = data.SequenceLoader([np.array([1])] * 2, [np.array([5, 6]), np.array([7, 8])], batch_size=2, shuffle=False)
+    np.testing.assert_array_equal(next(iter(loader)).target_lengths, [2, 2])
+
+
 def test_loader_gives_float32_for_float_data_and_honours_drop_last():
     loader = data.SequenceLoader(np.zeros((5, 3, 2)), np.zeros(5), batch_size=2, drop_last=True)
     batches = list(loader)

@@ -44,7 +44,8 @@ class SequenceLoader:
     """Iterate over (sequence, target) pairs in padded batches; see the module docstring.
 
     sequences: list of arrays (T_i, ...) or one array (n, T, ...); targets: None, an
-    array (n, ...), or a list of arrays of varying length. Shuffling draws from the
+    array (n, ...) (one target per item, stacked), or a list of arrays (target
+    sequences, padded per batch and returned with their lengths). Shuffling draws from the
     library's generator (tr.manual_seed) unless `rng` is given; float inputs become
     float32 tensors on `device`, integer ones int64.
     """
@@ -61,6 +62,9 @@ class SequenceLoader:
         self.target_pad_value = pad_value if target_pad_value is None else target_pad_value
         self.device = backend.check_device(device)
         self.rng = rng
+        # a list of arrays holds sequences (padded per batch, with lengths); an array, one target per item
+        self.sequence_targets = (targets is not None and not hasattr(targets, "shape") and len(targets) > 0
+                                 and np.ndim(targets[0]) > 0)
 
     def __len__(self):
         n = len(self.sequences)
@@ -80,7 +84,7 @@ class SequenceLoader:
         targets = target_lengths = None
         if self.targets is not None:
             picked = [np.asarray(self.targets[i]) for i in index]
-            if picked[0].ndim > 0 and len({p.shape for p in picked}) > 1:
+            if self.sequence_targets:
                 targets, target_lengths = pad_sequences(picked, self.target_pad_value)
             else:
                 targets = np.stack(picked)
