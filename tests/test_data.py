@@ -94,3 +94,8 @@ def test_first_last_match_labels_are_true():
         assert (s[0] == s[-1]) == bool(label)
         assert 3 <= len(s) <= 9 and s.min() >= 1 and s.max() <= 4
     assert 0.35 < labels.mean() < 0.65
+
+
+def test_first_last_match_needs_two_symbols_per_sequence():
+    with pytest.raises(ValueError, match="need 2 <= min_len <= max_len"):
+        data.first_last_match(3, min_len=1)

@@ -98,6 +98,9 @@ def first_last_match(n, n_symbols=4, min_len=5, max_len=20, rng=None):
     balanced. A reader from the left must carry the first symbol to the end, a
     reader from the right the last one; a bidirectional model has both fresh.
     """
+    if not 2 <= min_len <= max_len or n_symbols < 2:
+        raise ValueError(f"first_last_match: need 2 <= min_len <= max_len and n_symbols >= 2, got min_len={min_len}, "
+                         f"max_len={max_len}, n_symbols={n_symbols}")
     g = _rng(rng)
     labels = g.integers(0, 2, size=n).astype(np.int64)
     sequences = []
