@@ -109,6 +109,15 @@ def test_unnamed_leaves_are_drawn_as_inputs():
     assert len(edges) == 3
 
 
+def test_a_one_element_input_is_drawn_but_a_python_number_is_not():
+    x = tr.randn(1, 1)                     # e.g. x_t of a one-feature series, batch 1
+    w = tr.randn(1, 4, requires_grad=True)
+    nodes, _ = parse(draw_graph(((x @ w) * 2.0).sum(), params={"w": w}).source)
+    labels = sorted(label for label, _ in nodes.values())
+    assert '"input\\n(1, 1)"' in labels
+    assert not any("()" in label and "input" in label for label in labels)
+
+
 def test_a_module_and_its_named_parameters_give_the_same_drawing():
     model, loss = unrolled()
     assert draw_graph(loss, params=model).source == draw_graph(loss, params=dict(model.named_parameters())).source

@@ -111,8 +111,9 @@ def trace(root, params=None):
 
 def _is_drawn_leaf(t, names):
     # Python numbers the ops wrapped into 0-d constants (the 1 in `1 - z`) would
-    # only clutter the picture; any named, trainable or non-scalar leaf is drawn.
-    return id(t) in names or t.requires_grad or t.name is not None or t.size > 1
+    # only clutter the picture; any named, trainable or array leaf is drawn,
+    # even one with a single element such as x_t of shape (1, 1).
+    return id(t) in names or t.requires_grad or t.name is not None or t.ndim > 0
 
 
 def _leaf_node(key, t, names):
