@@ -33,7 +33,7 @@ from ..ops import stack, where
 from ..tensor import zeros
 from .linear import uniform_parameter
 from .module import Module
-from .readout import check_dtype, check_lengths, step_mask
+from .sequence_checks import check_dtype, check_lengths, step_mask
 
 
 def module_of_unit(hidden_size, periods):

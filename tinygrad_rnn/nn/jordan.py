@@ -24,7 +24,7 @@ from ..ops import stack, where
 from ..tensor import zeros
 from .linear import uniform_parameter
 from .module import Module
-from .readout import check_dtype, check_lengths, step_mask
+from .sequence_checks import check_dtype, check_lengths, step_mask
 
 
 def jordan_step(x, y, weight_ih, weight_yh, weight_hy, bias_ih=None, bias_yh=None, bias_hy=None):

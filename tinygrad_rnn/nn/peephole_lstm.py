@@ -29,7 +29,7 @@ from ..ops import split, stack, where
 from ..tensor import zeros
 from .linear import uniform_parameter
 from .module import Module
-from .readout import check_dtype, check_lengths, step_mask
+from .sequence_checks import check_dtype, check_lengths, step_mask
 
 
 def peephole_lstm_step(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, weight_ci, weight_cf, weight_co):

@@ -14,40 +14,8 @@ steps that were read (the last one, or every valid one with weight 1/length).
 
 from .. import backend
 from ..errors import OpError
-from ..tensor import Tensor
 from .module import Module
-
-
-def check_lengths(lengths, batch, steps, where):
-    """`lengths` as a host int64 array of shape (batch,), each in 1..steps (None stays None);
-    a sequence without steps is refused here too, as every caller needs at least one."""
-    if steps == 0:
-        raise OpError(f"{where}: expected at least one time step, got an empty sequence (T=0)")
-    if lengths is None:
-        return None
-    if isinstance(lengths, Tensor):
-        lengths = lengths.numpy()
-    array = backend.np.asarray(backend.to_numpy(lengths) if backend.is_array(lengths) else lengths)
-    if array.ndim != 1 or array.shape[0] != batch:
-        raise OpError(f"{where}: lengths must hold one int per batch item ({batch}), got shape {array.shape}")
-    if array.size and array.dtype.kind not in "iu":
-        raise OpError(f"{where}: lengths must be integers, got dtype {array.dtype}")
-    if array.size and (array.min() < 1 or array.max() > steps):
-        raise OpError(f"{where}: every length must lie in 1..{steps} (the padded number of steps), "
-                      f"got min {array.min()} and max {array.max()}")
-    return array.astype(backend.int64)
-
-
-def check_dtype(where, x, weight):
-    """A recurrent layer's input must have its parameters' dtype (no silent float32/float64 mixing)."""
-    if x.dtype != weight.dtype:
-        raise OpError(f"{where}: input dtype {x.dtype} does not match the parameters' dtype {weight.dtype}; "
-                      "convert the input (.float() / .double()) or the module (.float() / .double())")
-
-
-def step_mask(lengths, t, like):
-    """(batch, 1) boolean array on `like`'s device: True where step t is a real step of sequence b."""
-    return backend.as_array((lengths > t)[:, None], device=like.device)
+from .sequence_checks import check_lengths
 
 
 def _time_major(output, batch_first, where):

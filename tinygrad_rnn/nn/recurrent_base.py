@@ -36,6 +36,7 @@ from ..tensor import Tensor, zeros
 from .dropout import dropout
 from .linear import uniform_parameter
 from .module import Module
+from .sequence_checks import check_dtype, check_lengths
 
 IMPLS = ("fused", "composite")
 _default_impl = "fused"
@@ -70,12 +71,6 @@ def _check_size(where, name, value, minimum=1):
 def _check_tensor(where, name, x):
     if not isinstance(x, Tensor):
         raise OpError(f"{where}: {name} must be a Tensor, got {type(x).__name__}")
-
-
-def _check_dtype(where, x, weight):
-    if x.dtype != weight.dtype:
-        raise OpError(f"{where}: input dtype {x.dtype} does not match the parameters' dtype {weight.dtype}; "
-                      f"convert the input (.float() / .double()) or the module (.float() / .double())")
 
 
 def _check_state_dtype(where, name, state, x):
@@ -142,7 +137,7 @@ class RecurrentCellBase(_RecurrentMixin, Module):
                           f"got {tuple(x.shape)}")
         if x.ndim == 2 and x.shape[0] == 0:
             raise OpError(f"{where_}: expected at least one batch item, got input of shape {tuple(x.shape)}")
-        _check_dtype(where_, x, self.weight_ih)
+        check_dtype(where_, x, self.weight_ih)
         batched = x.ndim == 2
         if not batched:
             x = x.reshape(1, self.input_size)
@@ -238,7 +233,7 @@ class RecurrentBase(_RecurrentMixin, Module):
             layout = "(batch, T, {0})" if self.batch_first else "(T, batch, {0})"
             raise OpError(f"{where_}: expected input of shape {layout.format(self.input_size)} or "
                           f"(T, {self.input_size}) unbatched, got {tuple(x.shape)}")
-        _check_dtype(where_, x, self.weight_ih_l0)
+        check_dtype(where_, x, self.weight_ih_l0)
         batched = x.ndim == 3
         if not batched:
             x = x.reshape(x.shape[0], 1, self.input_size)
@@ -248,7 +243,7 @@ class RecurrentBase(_RecurrentMixin, Module):
         if steps == 0 or batch == 0:
             raise OpError(f"{where_}: expected at least one time step and one batch item, got input of shape "
                           f"{tuple(x.shape)} (time-major)")
-        lengths = _check_lengths(lengths, batch, steps, where_)
+        lengths = check_lengths(lengths, batch, steps, where_)
         masks = _step_masks(lengths, steps, x)
         states = self._initial_states(hx, x, batched)
         impl = self._impl()
@@ -336,23 +331,6 @@ class RecurrentBase(_RecurrentMixin, Module):
             if getattr(self, name) != default:
                 extra += f", {name}={getattr(self, name)}"
         return extra
-
-
-def _check_lengths(lengths, batch, steps, where):
-    """lengths (list, array or Tensor) -> a host int64 array (batch,), each in 1..steps; None stays None."""
-    if lengths is None:
-        return None
-    if isinstance(lengths, Tensor):
-        lengths = lengths.data
-    array = backend.to_numpy(lengths) if backend.is_array(lengths) else backend.np.asarray(lengths)
-    if array.ndim != 1 or array.shape[0] != batch:
-        raise OpError(f"{where}: lengths must hold one int per batch item ({batch}), got shape {array.shape}")
-    if array.dtype.kind not in "iu":
-        raise OpError(f"{where}: lengths must be integers, got dtype {array.dtype}")
-    if array.min() < 1 or array.max() > steps:
-        raise OpError(f"{where}: every length must lie in 1..{steps} (the number of time steps), "
-                      f"got {array.tolist()}")
-    return array.astype(backend.int64)
 
 
 class _StepMasks:
