@@ -14,6 +14,7 @@ steps at once) and h_{t-1} W_hh^T + b_hh to the fused op in tinygrad_rnn/ops/gru
 
 from ..ops import split
 from ..ops.gru_cell import FusedGRUCell
+from ..ops.input_projection import InputProjection
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 
@@ -37,8 +38,7 @@ class _GRUMaths:
     def project(self, x, w):
         """gates_x = x W_ih^T + b_ih, x: (N, input_size) -> (N, 3H)."""
         weight_ih, _, bias_ih, _ = w
-        gates = x @ weight_ih.T
-        return gates + bias_ih if bias_ih is not None else gates
+        return InputProjection.apply(x, weight_ih, *((bias_ih,) if bias_ih is not None else ()))
 
     def fused_step(self, gates_x, state, recurrent, t, w):
         h, bias_hh = state[0], w[3]

@@ -12,6 +12,7 @@ Gate order i, f, g, o is PyTorch's. The fast path hands x_t W_ih^T + b_ih + b_hh
 """
 
 from ..ops import split
+from ..ops.input_projection import InputProjection
 from ..ops.lstm_cell import FusedLSTMCell
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
@@ -34,8 +35,7 @@ class _LSTMMaths:
     def project(self, x, w):
         """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (N, 4H)."""
         weight_ih, _, bias_ih, bias_hh = w
-        gates = x @ weight_ih.T
-        return gates + (bias_ih + bias_hh) if bias_ih is not None else gates
+        return InputProjection.apply(x, weight_ih, *((bias_ih, bias_hh) if bias_ih is not None else ()))
 
     def fused_step(self, gates_x, state, recurrent, t, w):
         h, c = state

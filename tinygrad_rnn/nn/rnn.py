@@ -10,6 +10,7 @@ h_{t-1} W_hh^T to the fused op in tinygrad_rnn/ops/rnn_cell.py.
 """
 
 from ..errors import OpError
+from ..ops.input_projection import InputProjection
 from ..ops.rnn_cell import NONLINEARITIES, FusedRNNCell
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
@@ -28,8 +29,7 @@ class _RNNMaths:
     def project(self, x, w):
         """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (N, H)."""
         weight_ih, _, bias_ih, bias_hh = w
-        gates = x @ weight_ih.T
-        return gates + (bias_ih + bias_hh) if bias_ih is not None else gates
+        return InputProjection.apply(x, weight_ih, *((bias_ih, bias_hh) if bias_ih is not None else ()))
 
     def fused_step(self, gates_x, state, recurrent, t, w):
         return (FusedRNNCell.apply(gates_x, recurrent.product(state[0], t), nonlinearity=self.nonlinearity),)
