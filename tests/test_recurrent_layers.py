@@ -111,7 +111,7 @@ def test_a_layer_follows_the_global_default_implementation(restore_default_impl)
     composite_ops = {fn.name for fn in topological_order(layer(x)[0].sum()._ctx)}
     nn.set_recurrent_impl("fused")
     fused_ops = {fn.name for fn in topological_order(layer(x)[0].sum()._ctx)}
-    assert "FusedGRUCell" in fused_ops and "FusedGRUCell" not in composite_ops
+    assert "FusedGRUStep" in fused_ops and "FusedGRUStep" not in composite_ops
     assert "Sigmoid" in composite_ops
 
 
@@ -119,7 +119,7 @@ def test_a_layer_built_with_impl_ignores_the_global_default(restore_default_impl
     nn.set_recurrent_impl("fused")
     layer = nn.LSTM(2, 3, impl="composite")
     ops = {fn.name for fn in topological_order(layer(tr.randn(3, 1, 2))[0].sum()._ctx)}
-    assert "FusedLSTMCell" not in ops
+    assert "FusedLSTMStep" not in ops
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

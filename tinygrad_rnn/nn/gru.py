@@ -8,12 +8,13 @@
 
     x_t: (batch, input_size), W_ih: (3H, input_size), W_hh: (3H, H), b_ih, b_hh: (3H,)
 
-Gate order r, z, n is PyTorch's. The fast path hands x_t W_ih^T + b_ih (all
-steps at once) and h_{t-1} W_hh^T + b_hh to the fused op in tinygrad_rnn/ops/gru_cell.py.
+Gate order r, z, n is PyTorch's. The fast path makes x_t W_ih^T + b_ih for all steps
+at once (ops/input_projection.py), then one node per step, FusedGRUStep in
+tinygrad_rnn/ops/gru_cell.py, which makes h_{t-1} W_hh^T + b_hh and runs the cell.
 """
 
 from ..ops import split
-from ..ops.gru_cell import FusedGRUCell
+from ..ops.gru_cell import FusedGRUStep
 from ..ops.input_projection import InputProjection
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
@@ -41,13 +42,8 @@ class _GRUMaths:
         return InputProjection.apply(x, weight_ih, *((bias_ih,) if bias_ih is not None else ()))
 
     def fused_step(self, gates_x, state, recurrent, t, w):
-        h, bias_hh = state[0], w[3]
-        gates_h = recurrent.product(h, t)
-        if bias_hh is not None:
-            gates_h = gates_h + bias_hh
-        h, r = FusedGRUCell.apply(gates_x, gates_h, h)
-        recurrent.reset[t] = r.data  # W_hh's gradient scales the n columns by r_t
-        return (h,)
+        bias_hh = () if w[3] is None else (w[3],)
+        return (FusedGRUStep.apply(gates_x, state[0], recurrent.weight_hh, *bias_hh, recurrent=recurrent, t=t),)
 
 
 class GRUCell(_GRUMaths, RecurrentCellBase):

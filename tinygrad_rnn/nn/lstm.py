@@ -7,13 +7,14 @@
 
     x_t: (batch, input_size), W_ih: (4H, input_size), W_hh: (4H, H), b_ih, b_hh: (4H,)
 
-Gate order i, f, g, o is PyTorch's. The fast path hands x_t W_ih^T + b_ih + b_hh
-(all steps at once) and h_{t-1} W_hh^T to the fused op in tinygrad_rnn/ops/lstm_cell.py.
+Gate order i, f, g, o is PyTorch's. The fast path makes x_t W_ih^T + b_ih + b_hh for all
+steps at once (ops/input_projection.py), then one node per step, FusedLSTMStep in
+tinygrad_rnn/ops/lstm_cell.py, which adds h_{t-1} W_hh^T and runs the cell.
 """
 
 from ..ops import split
 from ..ops.input_projection import InputProjection
-from ..ops.lstm_cell import FusedLSTMCell
+from ..ops.lstm_cell import FusedLSTMStep
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 
@@ -39,7 +40,7 @@ class _LSTMMaths:
 
     def fused_step(self, gates_x, state, recurrent, t, w):
         h, c = state
-        return FusedLSTMCell.apply(gates_x, recurrent.product(h, t), c)
+        return FusedLSTMStep.apply(gates_x, h, c, recurrent.weight_hh, recurrent=recurrent, t=t)
 
 
 class LSTMCell(_LSTMMaths, RecurrentCellBase):

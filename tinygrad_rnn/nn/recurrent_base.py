@@ -5,18 +5,19 @@ A family supplies its maths as three methods, everything else lives here:
     step(x_t, state, w)            the cell from primitive ops (matmul, add, sigmoid,
                                    tanh, mul, split) -> new state
     project(x, w)                  gates_x = x W_ih^T + biases, for every step at once
+                                   (one InputProjection op)
     fused_step(gates_x_t, state, recurrent, t, w)
-                                   gates_h = recurrent.product(h_{t-1}, t), one
-                                   (batch, G*H) matmul with W_hh^T, then the family's
-                                   fused op from tinygrad_rnn/ops -> new state
+                                   the family's fused step op from tinygrad_rnn/ops:
+                                   one (batch, G*H) matmul with W_hh^T and the cell's
+                                   pointwise maths, one node -> new state
 
     w = (weight_ih, weight_hh, bias_ih, bias_hh), biases None when bias=False
     state = (h,) or, for the LSTM, (h, c); each (batch, H)
 
 Two implementations, one set of numbers: impl="composite" runs `step` at
 every time step, the graph a reader follows; impl="fused" makes one matmul
-for the input projections of all steps, then per step one matmul and one
-fused op with a hand-written backward. impl=None follows the global default,
+for the input projections of all steps, then per step one fused op (the
+recurrent matmul and the cell, with a hand-written backward). impl=None follows the global default,
 `set_recurrent_impl("fused" | "composite")`. The fast path also takes W_hh's
 gradient for all steps in one matmul: `recurrent` is a RecurrentWeight
 (tinygrad_rnn/ops/recurrent_weight.py) that records what each step read.
@@ -109,8 +110,7 @@ class _RecurrentMixin:
         RecurrentWeight that makes each step's gates_h and W_hh's gradient."""
         steps = x.shape[0] // batch
         recurrent = RecurrentWeight(w[1], steps, self.records_reset)
-        gates_x = recurrent.attach(self.project(x, w))
-        return (split(gates_x, batch, axis=0) if steps > 1 else [gates_x]), recurrent
+        return recurrent.attach(self.project(x, w)), recurrent
 
 
 class RecurrentCellBase(_RecurrentMixin, Module):

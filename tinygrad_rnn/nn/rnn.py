@@ -5,13 +5,14 @@
     x_t: (batch, input_size), h_t: (batch, H),
     W_ih: (H, input_size), W_hh: (H, H), b_ih, b_hh: (H,)
 
-The fast path hands x_t W_ih^T + b_ih + b_hh (all steps at once) and
-h_{t-1} W_hh^T to the fused op in tinygrad_rnn/ops/rnn_cell.py.
+The fast path makes x_t W_ih^T + b_ih + b_hh for all steps at once
+(ops/input_projection.py), then one node per step, FusedRNNStep in
+tinygrad_rnn/ops/rnn_cell.py, which adds h_{t-1} W_hh^T and applies the nonlinearity.
 """
 
 from ..errors import OpError
 from ..ops.input_projection import InputProjection
-from ..ops.rnn_cell import NONLINEARITIES, FusedRNNCell
+from ..ops.rnn_cell import NONLINEARITIES, FusedRNNStep
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 
@@ -32,7 +33,8 @@ class _RNNMaths:
         return InputProjection.apply(x, weight_ih, *((bias_ih, bias_hh) if bias_ih is not None else ()))
 
     def fused_step(self, gates_x, state, recurrent, t, w):
-        return (FusedRNNCell.apply(gates_x, recurrent.product(state[0], t), nonlinearity=self.nonlinearity),)
+        return (FusedRNNStep.apply(gates_x, state[0], recurrent.weight_hh, recurrent=recurrent, t=t,
+                                   nonlinearity=self.nonlinearity),)
 
 
 def _check_nonlinearity(where, nonlinearity):

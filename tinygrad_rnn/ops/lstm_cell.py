@@ -1,7 +1,8 @@
 """The LSTM cell's pointwise maths as one op, with its backward written by hand.
 
-The fast path of nn.LSTM and nn.LSTMCell gets the gate pre-activations from
-matmuls and hands them here, so one step is two matmuls and this one node:
+The fast path of nn.LSTM and nn.LSTMCell gets the input's share of the gate
+pre-activations from one matmul over all steps; FusedLSTMStep adds the
+recurrent product and runs the cell, so one step is one node:
 
     gates_x = x_t W_ih^T + b_ih + b_hh     (batch, 4H)  all steps at once, before the loop
     gates_h = h_{t-1} W_hh^T               (batch, 4H)
@@ -16,6 +17,16 @@ Backward, given dh = dL/dh_t and dc = dL/dc_t from the later steps:
     do = dh * tanh(c_t);  di = dc' * g;  dg = dc' * i;  df = dc' * c_{t-1}
     da = [di i(1-i), df f(1-f), dg (1-g^2), do o(1-o)]     (batch, 4H), for gates_x and gates_h alike
     dc_{t-1} = dc' * f
+
+Two ops share the maths:
+
+    FusedLSTMCell   (gates_x, gates_h, c_{t-1}) -> (h_t, c_t), the cell alone
+    FusedLSTMStep   (gates_x, h_{t-1}, c_{t-1}, W_hh) -> (h_t, c_t) on the layer's fast
+                    path: also gates_h = h_{t-1} W_hh^T, and the activations built in
+                    place in gates_x, the step's rows of the layer's own projection;
+                    backward writes da into the rows of one buffer for all steps
+                    (RecurrentWeight) and returns dh_{t-1} = da W_hh. W_hh's own
+                    gradient is one matmul over the sequence (ops/recurrent_weight.py).
 """
 
 from ..autograd import Function
@@ -31,52 +42,108 @@ def sigmoid_(v):
     return v
 
 
+def _gates(act):
+    hidden = act.shape[-1] // 4
+    return (act[..., k * hidden:(k + 1) * hidden] for k in range(4))
+
+
+def cell_forward(act, c_prev):
+    """act: the pre-activations (batch, 4H), turned into i, f, g, o in place -> (h_t, c_t, tanh(c_t))."""
+    xp = xp_of(act)
+    hidden = c_prev.shape[-1]
+    sigmoid_(act[..., :2 * hidden])
+    xp.tanh(act[..., 2 * hidden:3 * hidden], out=act[..., 2 * hidden:3 * hidden])
+    sigmoid_(act[..., 3 * hidden:])
+    i, f, g, o = _gates(act)
+    c = f * c_prev
+    c += i * g
+    tanh_c = xp.tanh(c)
+    return o * tanh_c, c, tanh_c
+
+
+def cell_backward(act, c_prev, tanh_c, dh, dc, da, needs_dc_prev):
+    """Fill da (batch, 4H) with dL/d(pre-activations); return dc_{t-1} (or None). Every product
+    is written in place into da or into dc', the one fresh array."""
+    xp = xp_of(act)
+    i, f, g, o = _gates(act)
+    da_i, da_f, da_g, da_o = _gates(da)
+    if dh is None:
+        dh = xp.zeros_like(tanh_c)
+    # dc' = dc + dh * o * (1 - tanh_c^2)
+    dc_total = xp.multiply(tanh_c, tanh_c)
+    xp.subtract(1, dc_total, out=dc_total)
+    dc_total *= o
+    dc_total *= dh
+    if dc is not None:
+        dc_total += dc
+    xp.subtract(1, o, out=da_o)
+    da_o *= o
+    da_o *= tanh_c
+    da_o *= dh
+    xp.subtract(1, i, out=da_i)
+    da_i *= i
+    da_i *= g
+    da_i *= dc_total
+    xp.subtract(1, f, out=da_f)
+    da_f *= f
+    da_f *= c_prev
+    da_f *= dc_total
+    xp.multiply(g, g, out=da_g)
+    xp.subtract(1, da_g, out=da_g)
+    da_g *= i
+    da_g *= dc_total
+    if not needs_dc_prev:
+        return None
+    dc_total *= f
+    return dc_total
+
+
+def _check_shapes(gates_x, gates_h, c_prev):
+    hidden = c_prev.shape[-1]
+    if gates_x.shape != gates_h.shape or gates_x.shape[-1] != 4 * hidden or gates_x.shape[:-1] != c_prev.shape[:-1]:
+        raise ValueError(f"LSTM cell: expected gates_x and gates_h of shape (batch, 4H) and c_prev (batch, H), "
+                         f"got {gates_x.shape}, {gates_h.shape} and {c_prev.shape}")
+
+
 class FusedLSTMCell(Function):
     """(gates_x, gates_h, c_{t-1}) -> (h_t, c_t); the equations are in the module docstring."""
 
     def forward(self, gates_x, gates_h, c_prev):
-        hidden = c_prev.shape[-1]
-        if gates_x.shape != gates_h.shape or gates_x.shape[-1] != 4 * hidden or gates_x.shape[:-1] != c_prev.shape[:-1]:
-            raise ValueError(f"LSTM cell: expected gates_x and gates_h of shape (batch, 4H) and c_prev (batch, H), "
-                             f"got {gates_x.shape}, {gates_h.shape} and {c_prev.shape}")
-        xp = xp_of(c_prev)
+        _check_shapes(gates_x, gates_h, c_prev)
         act = gates_x + gates_h  # a fresh array: the activations are written into it in place
-        sigmoid_(act[..., :2 * hidden])
-        xp.tanh(act[..., 2 * hidden:3 * hidden], out=act[..., 2 * hidden:3 * hidden])
-        sigmoid_(act[..., 3 * hidden:])
-        i, f, g, o = (act[..., k * hidden:(k + 1) * hidden] for k in range(4))
-        c = f * c_prev
-        c += i * g
-        tanh_c = xp.tanh(c)
-        h = o * tanh_c
+        h, c, tanh_c = cell_forward(act, c_prev)
         self.save(act, c_prev, tanh_c)
         return h, c
 
     def backward(self, dh, dc):
         act, c_prev, tanh_c = self.saved
-        hidden = c_prev.shape[-1]
-        xp = xp_of(act)
-        i, f, g, o = (act[..., k * hidden:(k + 1) * hidden] for k in range(4))
-        da = xp.empty_like(act)
-        da_i, da_f, da_g, da_o = (da[..., k * hidden:(k + 1) * hidden] for k in range(4))
-        if dh is None:
-            dh = xp.zeros_like(tanh_c)
-        # dc' = dc + dh * o * (1 - tanh_c^2), built in place in a fresh array
-        dc_total = 1 - tanh_c * tanh_c
-        dc_total *= o
-        dc_total *= dh
-        if dc is not None:
-            dc_total += dc
-        xp.multiply(dh, tanh_c, out=da_o)
-        da_o *= o
-        da_o *= 1 - o
-        xp.multiply(dc_total, g, out=da_i)
-        da_i *= i
-        da_i *= 1 - i
-        xp.multiply(dc_total, c_prev, out=da_f)
-        da_f *= f
-        da_f *= 1 - f
-        xp.multiply(dc_total, i, out=da_g)
-        da_g *= 1 - g * g
-        dc_prev = dc_total * f if self.needs_grad[2] else None
+        da = xp_of(act).empty_like(act)
+        dc_prev = cell_backward(act, c_prev, tanh_c, dh, dc, da, self.needs_grad[2])
         return da, da, dc_prev
+
+
+class FusedLSTMStep(Function):
+    """(gates_x, h_{t-1}, c_{t-1}, weight_hh) -> (h_t, c_t), with gates_h = h_{t-1} W_hh^T made here
+    by `recurrent` (a RecurrentWeight) for step t; weight_hh's gradient comes from the sequence."""
+
+    def __init__(self, recurrent, t):
+        self.recurrent, self.t = recurrent, t
+
+    def forward(self, gates_x, h_prev, c_prev, weight_hh):
+        gates_h = self.recurrent.hidden_product(h_prev, self.t)
+        _check_shapes(gates_x, gates_h, c_prev)
+        # gates_x is this step's rows of the layer's own input projection, which nothing else reads
+        # (its backward keeps x and W_ih): the activations are built there, no new (B, 4H) array
+        act = gates_x
+        act += gates_h
+        h, c, tanh_c = cell_forward(act, c_prev)
+        self.save(act, c_prev, tanh_c, weight_hh)  # weight_hh only for the version check
+        return h, c
+
+    def backward(self, dh, dc):
+        act, c_prev, tanh_c, _ = self.saved
+        recurrent = self.recurrent
+        da = recurrent.grad_rows(self.t)
+        dc_prev = cell_backward(act, c_prev, tanh_c, dh, dc, da, self.needs_grad[2])
+        dh_prev = recurrent.hidden_gradient(da) if self.needs_grad[1] else None
+        return da, dh_prev, dc_prev, None

@@ -6,6 +6,13 @@
 
 Backward: da = dh (1 - h_t^2) for tanh, dh [h_t > 0] for relu; the same da
 goes to gates_x and gates_h.
+
+    FusedRNNCell   (gates_x, gates_h) -> h_t, the cell alone
+    FusedRNNStep   (gates_x, h_{t-1}, W_hh) -> h_t on the layer's fast path: also
+                   gates_h = h_{t-1} W_hh^T, and h_t built in place in gates_x, the
+                   step's rows of the layer's own projection; backward writes da into
+                   the rows of one buffer for all steps (RecurrentWeight) and returns
+                   dh_{t-1} = da W_hh
 """
 
 from ..autograd import Function
@@ -14,27 +21,75 @@ from ..backend import xp_of
 NONLINEARITIES = ("tanh", "relu")
 
 
+def _check(nonlinearity):
+    if nonlinearity not in NONLINEARITIES:
+        raise ValueError(f"RNN cell: nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
+    return nonlinearity
+
+
+def _check_shapes(gates_x, gates_h):
+    if gates_x.shape != gates_h.shape:
+        raise ValueError(f"RNN cell: gates_x and gates_h must have the same shape (batch, H), "
+                         f"got {gates_x.shape} and {gates_h.shape}")
+
+
+def cell_forward(h, nonlinearity):
+    """h <- nonlinearity(h) in place."""
+    if nonlinearity == "tanh":
+        return xp_of(h).tanh(h, out=h)
+    return xp_of(h).maximum(h, 0, out=h)
+
+
+def cell_backward(h, dh, nonlinearity, da):
+    """da <- dL/d(pre-activation) = dh (1 - h^2) or dh [h > 0]."""
+    xp = xp_of(h)
+    if nonlinearity == "tanh":
+        xp.multiply(h, h, out=da)
+        xp.subtract(1, da, out=da)
+        da *= dh
+    else:
+        xp.multiply(dh, h > 0, out=da)
+    return da
+
+
 class FusedRNNCell(Function):
     """(gates_x, gates_h) -> h_t = nonlinearity(gates_x + gates_h)."""
 
     def __init__(self, nonlinearity="tanh"):
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(f"RNN cell: nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = _check(nonlinearity)
 
     def forward(self, gates_x, gates_h):
-        if gates_x.shape != gates_h.shape:
-            raise ValueError(f"RNN cell: gates_x and gates_h must have the same shape (batch, H), "
-                             f"got {gates_x.shape} and {gates_h.shape}")
-        h = gates_x + gates_h
-        if self.nonlinearity == "tanh":
-            xp_of(h).tanh(h, out=h)
-        else:
-            xp_of(h).maximum(h, 0, out=h)
+        _check_shapes(gates_x, gates_h)
+        h = cell_forward(gates_x + gates_h, self.nonlinearity)
         self.save(h)
         return h
 
     def backward(self, dh):
         h = self.saved[0]
-        da = dh * (1 - h * h) if self.nonlinearity == "tanh" else dh * (h > 0)
+        da = cell_backward(h, dh, self.nonlinearity, xp_of(h).empty_like(h))
         return da, da
+
+
+class FusedRNNStep(Function):
+    """(gates_x, h_{t-1}, weight_hh) -> h_t, with gates_h = h_{t-1} W_hh^T made here by `recurrent`
+    (a RecurrentWeight) for step t; weight_hh's gradient comes from the sequence."""
+
+    def __init__(self, recurrent, t, nonlinearity="tanh"):
+        self.recurrent, self.t, self.nonlinearity = recurrent, t, _check(nonlinearity)
+
+    def forward(self, gates_x, h_prev, weight_hh):
+        gates_h = self.recurrent.hidden_product(h_prev, self.t)
+        _check_shapes(gates_x, gates_h)
+        # gates_x is this step's rows of the layer's own input projection, which nothing else
+        # reads (its backward keeps x and W_ih): h_t is built there, no new (B, H) array
+        h = gates_x
+        h += gates_h
+        cell_forward(h, self.nonlinearity)
+        self.save(h, weight_hh)  # weight_hh only for the version check
+        return h
+
+    def backward(self, dh):
+        h = self.saved[0]
+        da = cell_backward(h, dh, self.nonlinearity, self.recurrent.grad_rows(self.t))
+        dh_prev = self.recurrent.hidden_gradient(da) if self.needs_grad[1] else None
+        return da, dh_prev, None
