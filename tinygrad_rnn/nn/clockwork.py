@@ -30,10 +30,9 @@ import math
 from .. import autograd, backend
 from ..errors import OpError
 from ..ops import stack, where
-from ..tensor import zeros
 from .linear import uniform_parameter
 from .module import Module
-from .sequence_checks import check_dtype, check_lengths, step_mask
+from .sequence_checks import initial_state, step_mask, time_major_sequence
 
 
 def module_of_unit(hidden_size, periods):
@@ -91,19 +90,9 @@ class ClockworkRNN(Module):
 
     def forward(self, x, hx=None, lengths=None, start_step=0):
         name = type(self).__name__
-        if x.ndim != 3 or x.shape[-1] != self.input_size:
-            raise OpError(f"{name}: expected input of shape (T, batch, input_size) or (batch, T, input_size) "
-                          f"with input_size={self.input_size}, got {tuple(x.shape)}")
-        check_dtype(name, x, self.weight_ih)
-        if self.batch_first:
-            x = x.transpose(0, 1)
-        steps, batch = x.shape[0], x.shape[1]
-        lengths = check_lengths(lengths, batch, steps, name)
-        shape = (1, batch, self.hidden_size)
-        if hx is None:
-            hx = zeros(shape, dtype=x.dtype, device=x.device)
-        if tuple(hx.shape) != shape:
-            raise OpError(f"{name}: hx must have shape {shape}, got {tuple(hx.shape)}")
+        x, steps, batch, lengths = time_major_sequence(name, x, self.input_size, self.batch_first,
+                                                       self.weight_ih, lengths)
+        hx = initial_state(name, "hx", hx, (1, batch, self.hidden_size), x)
         h, outputs = hx[0], []
         with autograd.scope(f"{name} layer 0 forward"):
             mask = backend.as_array(connectivity_mask(self.hidden_size, self.periods), dtype=x.dtype, device=x.device)

@@ -19,12 +19,10 @@ for the hidden pre-activation (W_ih, W_yh, b_ih, b_yh) and H for the output.
 import math
 
 from .. import autograd
-from ..errors import OpError
 from ..ops import stack, where
-from ..tensor import zeros
 from .linear import uniform_parameter
 from .module import Module
-from .sequence_checks import check_dtype, check_lengths, step_mask
+from .sequence_checks import initial_state, step_mask, time_major_sequence
 
 
 def jordan_step(x, y, weight_ih, weight_yh, weight_hy, bias_ih=None, bias_yh=None, bias_hy=None):
@@ -64,19 +62,9 @@ class JordanRNN(Module):
 
     def forward(self, x, y0=None, lengths=None):
         name = type(self).__name__
-        if x.ndim != 3 or x.shape[-1] != self.input_size:
-            raise OpError(f"{name}: expected input of shape (T, batch, input_size) or (batch, T, input_size) "
-                          f"with input_size={self.input_size}, got {tuple(x.shape)}")
-        check_dtype(name, x, self.weight_ih)
-        if self.batch_first:
-            x = x.transpose(0, 1)
-        steps, batch = x.shape[0], x.shape[1]
-        lengths = check_lengths(lengths, batch, steps, name)
-        shape = (1, batch, self.output_size)
-        if y0 is None:
-            y0 = zeros(shape, dtype=x.dtype, device=x.device)
-        if tuple(y0.shape) != shape:
-            raise OpError(f"{name}: y0 must have shape {shape}, got {tuple(y0.shape)}")
+        x, steps, batch, lengths = time_major_sequence(name, x, self.input_size, self.batch_first,
+                                                       self.weight_ih, lengths)
+        y0 = initial_state(name, "y0", y0, (1, batch, self.output_size), x)
         params = (self.weight_ih, self.weight_yh, self.weight_hy, self.bias_ih, self.bias_yh, self.bias_hy)
         y, outputs = y0[0], []
         with autograd.scope(f"{name} layer 0 forward"):

@@ -1,9 +1,10 @@
-"""Checks every recurrent module makes of its input, written once:
-lengths of a padded batch, the input's dtype, and the per-step validity mask."""
+"""Checks every recurrent module makes of its input, written once: the
+sequence's layout, lengths of a padded batch, the input's dtype, the initial
+state, and the per-step validity mask."""
 
 from .. import backend
 from ..errors import OpError
-from ..tensor import Tensor
+from ..tensor import Tensor, zeros
 
 
 def check_lengths(lengths, batch, steps, where):
@@ -36,3 +37,26 @@ def check_dtype(where, x, weight):
 def step_mask(lengths, t, like):
     """(batch, 1) boolean array on `like`'s device: True where step t is a real step of sequence b."""
     return backend.as_array((lengths > t)[:, None], device=like.device)
+
+
+def time_major_sequence(where, x, input_size, batch_first, weight, lengths):
+    """x: (T, batch, input_size), or (batch, T, input_size) with batch_first ->
+    (x time-major, T, batch, checked lengths)."""
+    if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[-1] != input_size:
+        got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise OpError(f"{where}: expected input of shape (T, batch, input_size) or (batch, T, input_size) "
+                      f"with input_size={input_size}, got {got}")
+    check_dtype(where, x, weight)
+    if batch_first:
+        x = x.transpose(0, 1)
+    steps, batch = x.shape[0], x.shape[1]
+    return x, steps, batch, check_lengths(lengths, batch, steps, where)
+
+
+def initial_state(where, name, state, shape, like):
+    """The state a recurrence starts from: zeros of `shape` (like's dtype and device) when None."""
+    if state is None:
+        return zeros(shape, dtype=like.dtype, device=like.device)
+    if tuple(state.shape) != shape:
+        raise OpError(f"{where}: {name} must have shape {shape}, got {tuple(state.shape)}")
+    return state
