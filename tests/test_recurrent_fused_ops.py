@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tr
+from tinygrad_rnn import nn
 from tinygrad_rnn.ops.gru_cell import FusedGRUCell
 from tinygrad_rnn.ops.lstm_cell import FusedLSTMCell
 from tinygrad_rnn.ops.rnn_cell import FusedRNNCell
@@ -72,3 +73,26 @@ def test_fused_gru_cell_equals_the_equations():
 def test_fused_lstm_cell_names_mismatched_shapes():
     with pytest.raises(tr.OpError, match=r"FusedLSTMCell: LSTM cell: expected gates_x and gates_h of shape"):
         FusedLSTMCell.apply(tr.zeros(2, 8), tr.zeros(2, 8), tr.zeros(2, 3))
+
+
+def _backward_peak_growth(retain_graph):
+    """Bytes the LSTM fast path's backward allocates beyond what forward left alive."""
+    import tracemalloc
+    tr.manual_seed(0)
+    lstm = nn.LSTM(8, 32, impl="fused")
+    x = tr.randn(200, 4, 8)
+    out, _ = lstm(x)
+    loss = out.sum()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    loss.backward(retain_graph=retain_graph)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - before
+
+
+def test_lstm_fast_path_backward_turns_activations_into_gate_gradients_in_place():
+    projection_bytes = 200 * 4 * 4 * 32 * 4          # (T * batch, 4H) float32
+    in_place = _backward_peak_growth(retain_graph=False)
+    copied = _backward_peak_growth(retain_graph=True)  # the activations must survive: a second buffer
+    assert copied - in_place > 0.8 * projection_bytes

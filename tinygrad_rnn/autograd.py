@@ -26,6 +26,7 @@ _RELEASED = object()  # marks a node whose saved arrays were freed by backward
 
 class _State(threading.local):
     grad_enabled = True
+    retaining_graph = False  # during a backward(retain_graph=True)
     scope = ()
     anomaly = False
     record_grad_norms = False
@@ -219,6 +220,20 @@ def topological_order(root_fn):
 
 def run_backward(root, grad, retain_graph=False):
     """Backpropagate from `root` (a Tensor) with output gradient `grad` (an array)."""
+    old, _state.retaining_graph = _state.retaining_graph, retain_graph
+    try:
+        _run_backward(root, grad, retain_graph)
+    finally:
+        _state.retaining_graph = old
+
+
+def is_retaining_graph():
+    """True inside a backward(retain_graph=True): an op's backward must then leave
+    its saved arrays as they are; otherwise it may overwrite them (they are freed next)."""
+    return _state.retaining_graph
+
+
+def _run_backward(root, grad, retain_graph):
     if root._ctx is None:
         _accumulate_leaf(root, grad)
         return

@@ -24,12 +24,14 @@ Two ops share the maths:
     FusedLSTMStep   (gates_x, h_{t-1}, c_{t-1}, W_hh) -> (h_t, c_t) on the layer's fast
                     path: also gates_h = h_{t-1} W_hh^T, and the activations built in
                     place in gates_x, the step's rows of the layer's own projection;
-                    backward writes da into the rows of one buffer for all steps
-                    (RecurrentWeight) and returns dh_{t-1} = da W_hh. W_hh's own
+                    backward turns those activations into da in place (into a
+                    copy under retain_graph=True), so the projection's array
+                    holds every step's gate gradient (RecurrentWeight), and
+                    returns dh_{t-1} = da W_hh. W_hh's own
                     gradient is one matmul over the sequence (ops/recurrent_weight.py).
 """
 
-from ..autograd import Function
+from ..autograd import Function, is_retaining_graph
 from ..backend import xp_of
 
 
@@ -61,12 +63,12 @@ def cell_forward(act, c_prev):
     return o * tanh_c, c, tanh_c
 
 
-def cell_backward(act, c_prev, tanh_c, dh, dc, da, needs_dc_prev):
-    """Fill da (batch, 4H) with dL/d(pre-activations); return dc_{t-1} (or None). Every product
-    is written in place into da or into dc', the one fresh array."""
+def cell_backward(act, c_prev, tanh_c, dh, dc, needs_dc_prev):
+    """Turn act (batch, 4H), holding i, f, g, o, into da = dL/d(pre-activations) in place;
+    return dc_{t-1} (or None). Each gate's slot is read for the last time as its gradient
+    is written, so the only fresh arrays are dc', one scratch and dc_{t-1}."""
     xp = xp_of(act)
     i, f, g, o = _gates(act)
-    da_i, da_f, da_g, da_o = _gates(da)
     if dh is None:
         dh = xp.zeros_like(tanh_c)
     # dc' = dc + dh * o * (1 - tanh_c^2)
@@ -76,26 +78,24 @@ def cell_backward(act, c_prev, tanh_c, dh, dc, da, needs_dc_prev):
     dc_total *= dh
     if dc is not None:
         dc_total += dc
-    xp.subtract(1, o, out=da_o)
-    da_o *= o
-    da_o *= tanh_c
-    da_o *= dh
-    xp.subtract(1, i, out=da_i)
-    da_i *= i
-    da_i *= g
-    da_i *= dc_total
-    xp.subtract(1, f, out=da_f)
-    da_f *= f
-    da_f *= c_prev
-    da_f *= dc_total
-    xp.multiply(g, g, out=da_g)
-    xp.subtract(1, da_g, out=da_g)
-    da_g *= i
-    da_g *= dc_total
-    if not needs_dc_prev:
-        return None
-    dc_total *= f
-    return dc_total
+    dc_prev = xp.multiply(dc_total, f) if needs_dc_prev else None
+    scratch = xp.subtract(1, o)
+    o *= scratch                   # da_o = dh * tanh_c * o(1 - o)
+    o *= tanh_c
+    o *= dh
+    xp.subtract(1, f, out=scratch)
+    f *= scratch                   # da_f = dc' * c_{t-1} * f(1 - f)
+    f *= c_prev
+    f *= dc_total
+    xp.multiply(g, dc_total, out=scratch)   # dc' * g, for da_i below, before g is overwritten
+    g *= g                         # da_g = dc' * i * (1 - g^2)
+    xp.subtract(1, g, out=g)
+    g *= i
+    g *= dc_total
+    scratch *= i                   # da_i = dc' * g * i(1 - i)
+    xp.subtract(1, i, out=i)
+    i *= scratch
+    return dc_prev
 
 
 def _check_shapes(gates_x, gates_h, c_prev):
@@ -117,8 +117,9 @@ class FusedLSTMCell(Function):
 
     def backward(self, dh, dc):
         act, c_prev, tanh_c = self.saved
-        da = xp_of(act).empty_like(act)
-        dc_prev = cell_backward(act, c_prev, tanh_c, dh, dc, da, self.needs_grad[2])
+        # the activations become their own gradient, unless a later backward still needs them
+        da = act.copy() if is_retaining_graph() else act
+        dc_prev = cell_backward(da, c_prev, tanh_c, dh, dc, self.needs_grad[2])
         return da, da, dc_prev
 
 
@@ -143,7 +144,11 @@ class FusedLSTMStep(Function):
     def backward(self, dh, dc):
         act, c_prev, tanh_c, _ = self.saved
         recurrent = self.recurrent
-        da = recurrent.grad_rows(self.t)
-        dc_prev = cell_backward(act, c_prev, tanh_c, dh, dc, da, self.needs_grad[2])
+        if is_retaining_graph():
+            da = recurrent.grad_rows(self.t)
+            da[...] = act
+        else:  # act's own rows of the projection: the activations become their gradient in place
+            da = recurrent.grad_rows_in_place(self.t)
+        dc_prev = cell_backward(da, c_prev, tanh_c, dh, dc, self.needs_grad[2])
         dh_prev = recurrent.hidden_gradient(da) if self.needs_grad[1] else None
         return da, dh_prev, dc_prev, None

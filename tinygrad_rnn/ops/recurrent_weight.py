@@ -82,6 +82,7 @@ class RecurrentWeight:
                             that the next step overwrites
     hidden_gradient(dg)     dh_{t-1} = dgates W_hh, for such a step op's backward
     grad_rows(t)            where step t's fused op writes its gate gradient
+    grad_rows_in_place(t)   the same in the step's own rows of the projection (LSTM, no retain_graph)
     gates_h_grad(dg)        a scratch copy of it, which a GRU step turns into d gates_h
     reset[t]                a GRU step's r_t
     """
@@ -95,11 +96,12 @@ class RecurrentWeight:
         self.steps, self.rows = steps, None
         self.hidden = [None] * steps
         self.reset = [None] * steps if records_reset else None
-        self.scratch = self._grads = self._handed = self._gates_h_grad = None
+        self.scratch = self.projection = self._grads = self._handed = self._gates_h_grad = None
 
     def attach(self, gates_x):
         """gates_x (T*B, G*H) -> the list of its T pieces (B, G*H)."""
         self.rows = gates_x.shape[0] // self.steps
+        self.projection = gates_x.data  # where the fused steps build their activations
         self.scratch = xp_of(gates_x.data).empty((self.rows, gates_x.shape[1]), dtype=gates_x.dtype)
         pieces = SequenceGradient.apply(gates_x, self.weight_hh, record=self)
         return list(pieces) if isinstance(pieces, tuple) else [pieces]
@@ -126,6 +128,16 @@ class RecurrentWeight:
         if self._grads is None:
             self._grads = xp_of(self.scratch).empty((self.steps * self.rows, self.scratch.shape[1]),
                                                     dtype=self.scratch.dtype)
+            self._handed = [None] * self.steps
+        rows = self._handed[t] = self._rows(self._grads, t)
+        return rows
+
+    def grad_rows_in_place(self, t):
+        """Step t's rows of the projection itself, where its activations are: a step that
+        may overwrite them (no retain_graph) writes its gate gradient there, and the
+        buffer for all steps is then the projection's own array, not a second one."""
+        if self._grads is None:
+            self._grads = self.projection
             self._handed = [None] * self.steps
         rows = self._handed[t] = self._rows(self._grads, t)
         return rows
