@@ -96,3 +96,12 @@ def test_lstm_fast_path_backward_turns_activations_into_gate_gradients_in_place(
     in_place = _backward_peak_growth(retain_graph=False)
     copied = _backward_peak_growth(retain_graph=True)  # the activations must survive: a second buffer
     assert copied - in_place > 0.8 * projection_bytes
+
+
+def test_lstm_fast_path_output_is_the_buffer_the_steps_wrote_into_not_a_stacked_copy():
+    out, _ = nn.LSTM(3, 4, impl="fused")(tr.randn(6, 2, 3, requires_grad=True))
+    node = out.grad_fn
+    assert node.name == "StepOutputs"
+    assert out.data is node.record.output          # no (T, B, H) copy was made
+    composite, _ = nn.LSTM(3, 4, impl="composite")(tr.randn(6, 2, 3))
+    assert composite.grad_fn.name == "Stack"   # the composite path keeps the plain stack

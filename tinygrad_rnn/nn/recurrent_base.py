@@ -32,7 +32,7 @@ from .. import backend
 from ..autograd import scope
 from ..errors import OpError
 from ..ops import concat, split, stack, where
-from ..ops.recurrent_weight import RecurrentWeight
+from ..ops.recurrent_weight import RecurrentWeight, StepOutputs
 from ..tensor import Tensor, zeros
 from .dropout import dropout
 from .linear import uniform_parameter
@@ -296,6 +296,8 @@ class RecurrentBase(_RecurrentMixin, Module):
         if active < steps:
             zero = zeros(state[0].shape, dtype=state[0].dtype, device=state[0].device)
             outputs[active:] = [zero] * (steps - active)
+        if fused:  # the LSTM's steps wrote h_t into the rows of one (T, B, H) array already
+            return StepOutputs.apply(*outputs, record=recurrent), state
         return stack(outputs, axis=0), state
 
     def _initial_states(self, hx, x, batched):

@@ -49,8 +49,9 @@ def _gates(act):
     return (act[..., k * hidden:(k + 1) * hidden] for k in range(4))
 
 
-def cell_forward(act, c_prev):
-    """act: the pre-activations (batch, 4H), turned into i, f, g, o in place -> (h_t, c_t, tanh(c_t))."""
+def cell_forward(act, c_prev, h_out=None):
+    """act: the pre-activations (batch, 4H), turned into i, f, g, o in place -> (h_t, c_t, tanh(c_t));
+    h_t is written into h_out when given (a row of the layer's output)."""
     xp = xp_of(act)
     hidden = c_prev.shape[-1]
     sigmoid_(act[..., :2 * hidden])
@@ -60,7 +61,7 @@ def cell_forward(act, c_prev):
     c = f * c_prev
     c += i * g
     tanh_c = xp.tanh(c)
-    return o * tanh_c, c, tanh_c
+    return xp.multiply(o, tanh_c, out=h_out), c, tanh_c
 
 
 def cell_backward(act, c_prev, tanh_c, dh, dc, needs_dc_prev):
@@ -137,7 +138,8 @@ class FusedLSTMStep(Function):
         # (its backward keeps x and W_ih): the activations are built there, no new (B, 4H) array
         act = gates_x
         act += gates_h
-        h, c, tanh_c = cell_forward(act, c_prev)
+        # h_t goes straight into its row of the layer's output, which then needs no stacking copy
+        h, c, tanh_c = cell_forward(act, c_prev, self.recurrent.output_row(self.t))
         self.save(act, c_prev, tanh_c, weight_hh)  # weight_hh only for the version check
         return h, c
 

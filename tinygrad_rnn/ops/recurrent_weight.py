@@ -74,6 +74,25 @@ class SequenceGradient(Function):
         return dgates_x, dweight
 
 
+class StepOutputs(Function):
+    """(h_0, ..., h_{T-1}) -> their stack (T, B, H) without a copy when every h_t was written
+    into its row of the record's output buffer (output_row); backward hands each step its row."""
+
+    checks_versions = False
+
+    def __init__(self, record):
+        self.record = record
+
+    def forward(self, *hidden):
+        out = self.record.output
+        if out is None or len(hidden) != out.shape[0] or any(h.base is not out for h in hidden):
+            return xp_of(hidden[0]).stack(hidden)  # a step wrote elsewhere: copy as stack would
+        return out
+
+    def backward(self, g):
+        return tuple(g[t] for t in range(g.shape[0]))
+
+
 class RecurrentWeight:
     """W_hh for the steps of one layer direction.
 
@@ -81,6 +100,7 @@ class RecurrentWeight:
     hidden_product(h, t)    gates_h = h W_hh^T for step t, recording h_{t-1}: a scratch array
                             that the next step overwrites
     hidden_gradient(dg)     dh_{t-1} = dgates W_hh, for such a step op's backward
+    output_row(t)           where step t's fused op writes h_t: a row of the (T, B, H) output
     grad_rows(t)            where step t's fused op writes its gate gradient
     grad_rows_in_place(t)   the same in the step's own rows of the projection (LSTM, no retain_graph)
     gates_h_grad(dg)        a scratch copy of it, which a GRU step turns into d gates_h
@@ -96,7 +116,7 @@ class RecurrentWeight:
         self.steps, self.rows = steps, None
         self.hidden = [None] * steps
         self.reset = [None] * steps if records_reset else None
-        self.scratch = self.projection = self._grads = self._handed = self._gates_h_grad = None
+        self.output = self.scratch = self.projection = self._grads = self._handed = self._gates_h_grad = None
 
     def attach(self, gates_x):
         """gates_x (T*B, G*H) -> the list of its T pieces (B, G*H)."""
@@ -131,6 +151,13 @@ class RecurrentWeight:
             self._handed = [None] * self.steps
         rows = self._handed[t] = self._rows(self._grads, t)
         return rows
+
+    def output_row(self, t):
+        """Step t's (B, H) row of the layer direction's output (T, B, H), allocated at the first call."""
+        if self.output is None:
+            hidden = self.weight.shape[1]
+            self.output = xp_of(self.scratch).empty((self.steps, self.rows, hidden), dtype=self.scratch.dtype)
+        return self.output[t]
 
     def grad_rows_in_place(self, t):
         """Step t's rows of the projection itself, where its activations are: a step that
