@@ -36,15 +36,15 @@ from ..backend import xp_of
 from .lstm_cell import sigmoid_
 
 
-def cell_forward(rz, n, h_n, h_prev):
+def cell_forward(rz, n, h_n, h_prev, h_out=None):
     """rz: the r, z pre-activations (B, 2H) and n: x_n (B, H), both turned into the gates in place;
-    h_n = h W_hn^T + b_hn -> h_t."""
+    h_n = h W_hn^T + b_hn -> h_t, written into h_out when given (a row of the layer's output)."""
     hidden = h_n.shape[-1]
     sigmoid_(rz)
     r, z = rz[..., :hidden], rz[..., hidden:]
     n += r * h_n
     xp_of(n).tanh(n, out=n)
-    h = h_prev - n  # h_t = n + z (h_{t-1} - n), the same as (1 - z) n + z h_{t-1}
+    h = xp_of(n).subtract(h_prev, n, out=h_out)  # h_t = n + z (h_{t-1} - n) = (1 - z) n + z h_{t-1}
     h *= z
     h += n
     return h
@@ -128,7 +128,7 @@ class FusedGRUStep(Function):
         rz, n = gates_x[..., :2 * hidden], gates_x[..., 2 * hidden:]
         rz += gates_h[..., :2 * hidden]
         h_n = gates_h[..., 2 * hidden:].copy()
-        h = cell_forward(rz, n, h_n, h_prev)
+        h = cell_forward(rz, n, h_n, h_prev, recurrent.output_row(self.t))  # no stacking copy later
         recurrent.reset[self.t] = rz[..., :hidden]  # W_hh's gradient scales the n columns by r_t
         self.save(rz, n, h_n, h_prev, weight_hh)  # weight_hh only for the version check
         return h
