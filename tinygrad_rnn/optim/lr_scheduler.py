@@ -34,7 +34,7 @@ class LRScheduler:
         self._initial = False
 
     def get_lr(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement get_lr")
 
     def step(self):
         self.last_epoch += 1
