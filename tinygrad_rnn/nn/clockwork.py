@@ -32,7 +32,7 @@ from ..errors import OpError
 from ..ops import stack, where
 from .linear import uniform_parameter
 from .module import Module
-from .sequence_checks import initial_state, step_mask, time_major_sequence
+from .sequence_checks import advance, initial_state, time_major_sequence
 
 
 def module_of_unit(hidden_size, periods):
@@ -105,13 +105,8 @@ class ClockworkRNN(Module):
                     if self.bias_ih is not None:
                         a = a + self.bias_ih + self.bias_hh
                     h_new = where(active, a.tanh(), h)
-                    if lengths is None:
-                        h = h_new
-                        outputs.append(h)
-                    else:
-                        valid = step_mask(lengths, t, x)
-                        h = where(valid, h_new, h)
-                        outputs.append(where(valid, h_new, 0.0))
+                    h, out = advance(h_new, h, lengths, t, x)
+                    outputs.append(out)
         output = stack(outputs, axis=0)
         return (output.transpose(0, 1) if self.batch_first else output), h.unsqueeze(0)
 

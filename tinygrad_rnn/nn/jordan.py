@@ -19,10 +19,10 @@ for the hidden pre-activation (W_ih, W_yh, b_ih, b_yh) and H for the output.
 import math
 
 from .. import autograd
-from ..ops import stack, where
+from ..ops import stack
 from .linear import uniform_parameter
 from .module import Module
-from .sequence_checks import initial_state, step_mask, time_major_sequence
+from .sequence_checks import advance, initial_state, time_major_sequence
 
 
 def jordan_step(x, y, weight_ih, weight_yh, weight_hy, bias_ih=None, bias_yh=None, bias_hy=None):
@@ -71,13 +71,8 @@ class JordanRNN(Module):
             for t in range(steps):
                 with autograd.scope(f"t={t}"):
                     y_new, _ = jordan_step(x[t], y, *params)
-                    if lengths is None:
-                        y = y_new
-                        outputs.append(y)
-                    else:
-                        valid = step_mask(lengths, t, x)
-                        y = where(valid, y_new, y)
-                        outputs.append(where(valid, y_new, 0.0))
+                    y, out = advance(y_new, y, lengths, t, x)
+                    outputs.append(out)
         output = stack(outputs, axis=0)
         return (output.transpose(0, 1) if self.batch_first else output), y.unsqueeze(0)
 

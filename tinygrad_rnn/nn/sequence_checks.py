@@ -4,6 +4,7 @@ state, and the per-step validity mask."""
 
 from .. import backend
 from ..errors import OpError
+from ..ops import where
 from ..tensor import Tensor, zeros
 
 
@@ -60,3 +61,12 @@ def initial_state(where, name, state, shape, like):
     if tuple(state.shape) != shape:
         raise OpError(f"{where}: {name} must have shape {shape}, got {tuple(state.shape)}")
     return state
+
+
+def advance(new, old, lengths, t, like):
+    """(state, output) after step t: the new state and it as output where step t is real;
+    for a padded sequence past its end, the old state kept and zeros as output."""
+    if lengths is None:
+        return new, new
+    valid = step_mask(lengths, t, like)
+    return where(valid, new, old), where(valid, new, 0.0)
