@@ -242,6 +242,22 @@ def test_scope_tags_nodes_with_nested_names(device):
     assert repr(y.grad_fn) == "<Mul @ LSTM layer 0/t=3>"
 
 
+def test_step_scopes_tag_each_iteration_and_restore_the_outer_scope(device):
+    from tinygrad_rnn.autograd import step_scopes
+    x = tr.ones(2, device=device, requires_grad=True)
+    made = []
+    with tr.scope("RNN layer 0 forward"):
+        for t in step_scopes([2, 1, 0]):
+            made.append(x * t)
+        assert tr.current_scope() == ("RNN layer 0 forward",)
+        with pytest.raises(ZeroDivisionError):
+            for t in step_scopes(range(3)):
+                1 / (t - 1)  # fails at t=1, inside the loop
+        assert tr.current_scope() == ("RNN layer 0 forward",)
+    assert [y.grad_fn.scope for y in made] == [("RNN layer 0 forward", f"t={t}") for t in (2, 1, 0)]
+    assert tr.current_scope() == ()
+
+
 def test_detect_anomaly_names_the_op_that_made_nan_in_forward(device):
     x = tr.Tensor([-1.0], device=device, requires_grad=True)
     with tr.detect_anomaly(), np.errstate(invalid="ignore"):

@@ -43,10 +43,10 @@ def cell_forward(h, nonlinearity):
 def cell_backward(h, dh, nonlinearity, da):
     """da <- dL/d(pre-activation) = dh (1 - h^2) or dh [h > 0]."""
     xp = xp_of(h)
-    if nonlinearity == "tanh":
-        xp.multiply(h, h, out=da)
-        xp.subtract(1, da, out=da)
-        da *= dh
+    if nonlinearity == "tanh":  # as dh - dh h h: no Python scalar, which costs a conversion per call
+        xp.multiply(dh, h, out=da)
+        da *= h
+        xp.subtract(dh, da, out=da)
     else:
         xp.multiply(dh, h > 0, out=da)
     return da
