@@ -21,7 +21,7 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 class _GRUMaths:
     gate_count, state_count = 3, 1
-    records_reset = True
+    keeps_hidden_bias = True  # r multiplies h W_hn^T + b_hn: b_hh is added on the h side (ops/recurrent_weight.py)
 
     def step(self, x, state, w):
         """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
@@ -42,8 +42,7 @@ class _GRUMaths:
         return InputProjection.apply(x, weight_ih, *((bias_ih,) if bias_ih is not None else ()))
 
     def fused_step(self, gates_x, state, recurrent, t, w):
-        bias_hh = () if w[3] is None else (w[3],)
-        return (FusedGRUStep.apply(gates_x, state[0], recurrent.weight_hh, *bias_hh, recurrent=recurrent, t=t),)
+        return (FusedGRUStep.apply(gates_x, state[0], recurrent.weight_hh, recurrent=recurrent, t=t),)
 
 
 class GRUCell(_GRUMaths, RecurrentCellBase):

@@ -29,7 +29,7 @@ The layer driver records each step under the scopes
 import math
 
 from .. import backend
-from ..autograd import scope
+from ..autograd import scope, step_scopes
 from ..errors import OpError
 from ..ops import concat, split, stack, where
 from ..ops.recurrent_weight import RecurrentWeight, StepOutputs
@@ -88,7 +88,7 @@ class _RecurrentMixin:
 
     gate_count = 1          # gates stacked in the rows of weight_ih and weight_hh
     state_count = 1         # 1: state is (h,); 2: state is (h, c)
-    records_reset = False   # the GRU's fused step records r_t for W_hh's gradient
+    keeps_hidden_bias = False  # the fast path folds b_hh into the input projection (not the GRU)
 
     def _make_cell_parameters(self, suffix, input_size, bias):
         rows, bound = self.gate_count * self.hidden_size, init_bound(self.hidden_size)
@@ -109,7 +109,7 @@ class _RecurrentMixin:
         gates_x of all steps from one matmul, cut into T (batch, G*H) pieces, and the
         RecurrentWeight that makes each step's gates_h and W_hh's gradient."""
         steps = x.shape[0] // batch
-        recurrent = RecurrentWeight(w[1], steps, self.records_reset)
+        recurrent = RecurrentWeight(w[1], steps, w[3] if self.keeps_hidden_bias else None)
         return recurrent.attach(self.project(x, w)), recurrent
 
 
@@ -283,16 +283,15 @@ class RecurrentBase(_RecurrentMixin, Module):
         # steps past the longest sequence leave the state alone and output zeros: skip them
         active = steps if masks is None else masks.active_steps
         outputs = [None] * steps
-        for t in (range(active - 1, -1, -1) if reverse else range(active)):
-            with scope(f"t={t}"):
-                new = self.fused_step(pieces[t], state, recurrent, t, w) if fused else self.step(pieces[t], state, w)
-                mask = None if masks is None else masks.partial[t]
-                if mask is None:
-                    state = new
-                    outputs[t] = new[0]
-                else:
-                    state = tuple(where(mask, n, s) for n, s in zip(new, state))
-                    outputs[t] = where(mask, new[0], 0.0)
+        for t in step_scopes(range(active - 1, -1, -1) if reverse else range(active)):
+            new = self.fused_step(pieces[t], state, recurrent, t, w) if fused else self.step(pieces[t], state, w)
+            mask = None if masks is None else masks.partial[t]
+            if mask is None:
+                state = new
+                outputs[t] = new[0]
+            else:
+                state = tuple(where(mask, n, s) for n, s in zip(new, state))
+                outputs[t] = where(mask, new[0], 0.0)
         if active < steps:
             zero = zeros(state[0].shape, dtype=state[0].dtype, device=state[0].device)
             outputs[active:] = [zero] * (steps - active)

@@ -18,60 +18,67 @@ Backward, given dh = dL/dh_t (and dr = dL/dr, when r was used):
     dn = dh (1 - z) (1 - n^2)              gradient of n's pre-activation
     dz = dh (h_{t-1} - n) z (1 - z)
     dr' = (dn h_n + dr) r (1 - r)
-    d gates_x = [dr', dz, dn],  d gates_h = [dr', dz, dn * r],  dh_{t-1} = dh * z
+    d gates_x = [dr', dz, dn],  d gates_h = [dr', dz, dn * r],  dh_{t-1} = dh * z + d gates_h W_hh
 
 Two ops share the maths:
 
     FusedGRUCell   (gates_x, gates_h, h_{t-1}) -> (h_t, r), the cell alone
-    FusedGRUStep   (gates_x, h_{t-1}, W_hh, b_hh) -> h_t on the layer's fast path:
-                   also gates_h = h_{t-1} W_hh^T + b_hh, with r, z and n built in
-                   place in gates_x, the step's rows of the layer's own projection;
-                   it records r_t itself, writes d gates_x into the rows of one
-                   buffer for all steps (RecurrentWeight) and returns
-                   dh_{t-1} = dh z + d gates_h W_hh and this step's share of db_hh
+    FusedGRUStep   (gates_x, h_{t-1}, W_hh) -> h_t on the layer's fast path: also
+                   gates_h = h_{t-1} W_hh^T + b_hh, with r, z and n built in place in
+                   gates_x, the step's rows of the layer's own projection, and h_n kept
+                   in its rows of one buffer for all steps (RecurrentWeight); backward
+                   turns both into d gates_x and d h_n = dn * r in place (into copies
+                   under retain_graph=True), from which W_hh and b_hh get their
+                   gradients once for the sequence (ops/recurrent_weight.py), and
+                   returns dh_{t-1}
 """
 
-from ..autograd import Function
+from ..autograd import Function, is_retaining_graph
 from ..backend import xp_of
 from .lstm_cell import sigmoid_
 
 
-def cell_forward(rz, n, h_n, h_prev, h_out=None):
+def cell_forward(rz, n, h_n, h_prev, h_out=None, scratch=None):
     """rz: the r, z pre-activations (B, 2H) and n: x_n (B, H), both turned into the gates in place;
-    h_n = h W_hn^T + b_hn -> h_t, written into h_out when given (a row of the layer's output)."""
+    h_n = h W_hn^T + b_hn -> h_t, written into h_out when given (a row of the layer's output).
+    scratch: a (B, H) array free for r * h_n, else a fresh one is made."""
     hidden = h_n.shape[-1]
+    xp = xp_of(n)
     sigmoid_(rz)
     r, z = rz[..., :hidden], rz[..., hidden:]
-    n += r * h_n
-    xp_of(n).tanh(n, out=n)
-    h = xp_of(n).subtract(h_prev, n, out=h_out)  # h_t = n + z (h_{t-1} - n) = (1 - z) n + z h_{t-1}
+    n += xp.multiply(r, h_n, out=scratch)
+    xp.tanh(n, out=n)
+    h = xp.subtract(h_prev, n, out=h_out)  # h_t = n + z (h_{t-1} - n) = (1 - z) n + z h_{t-1}
     h *= z
     h += n
     return h
 
 
-def cell_backward(rz, n, h_n, h_prev, dh, d_reset, dx):
-    """Fill dx (B, 3H) with d gates_x = [dr', dz, dn]."""
-    hidden = n.shape[-1]
-    xp = xp_of(rz)
-    r, z = rz[..., :hidden], rz[..., hidden:]
-    dr, dz, dn = dx[..., :hidden], dx[..., hidden:2 * hidden], dx[..., 2 * hidden:]
-    xp.subtract(1, z, out=dn)
-    dn *= dh
-    xp.subtract(h_prev, n, out=dz)
-    dz *= dh
-    dz *= z
-    # (1 - z) is in dn already: dz *= 1 - z, without a temporary
-    xp.multiply(n, n, out=dr)
-    xp.subtract(1, dr, out=dr)
-    dn *= dr
-    dz -= dz * z
-    xp.multiply(dn, h_n, out=dr)
+def cell_backward(act, h_n, h_prev, dh, d_reset=None):
+    """Turn act (B, 3H), holding r, z, n, into d gates_x = [dr', dz, dn] and h_n (B, H) into
+    d h_n = dn * r, both in place; return dh * z, the direct path's share of dh_{t-1}.
+    Each slot is read for the last time as its gradient is written."""
+    hidden = h_n.shape[-1]
+    xp = xp_of(act)
+    r, z, n = act[..., :hidden], act[..., hidden:2 * hidden], act[..., 2 * hidden:]
+    dh_prev = dh * z
+    gate = xp.subtract(1, z)
+    tmp = xp.subtract(h_prev, n)    # dh (h_{t-1} - n), for dz
+    tmp *= dh
+    n *= n                          # dn = dh (1 - z) (1 - n^2)
+    xp.subtract(1, n, out=n)
+    n *= gate
+    n *= dh
+    gate *= z                       # dz = dh (h_{t-1} - n) z (1 - z)
+    xp.multiply(tmp, gate, out=z)
+    xp.multiply(n, h_n, out=tmp)    # dL/dr = dn h_n (+ dr)
     if d_reset is not None:
-        dr += d_reset
-    dr *= r
-    dr -= dr * r
-    return dx
+        tmp += d_reset
+    xp.multiply(n, r, out=h_n)      # d h_n = dn r
+    xp.subtract(1, r, out=gate)     # dr' = dL/dr r (1 - r)
+    gate *= r
+    xp.multiply(tmp, gate, out=r)
+    return dh_prev
 
 
 def _check_shapes(gates_x, gates_h, h_prev):
@@ -87,63 +94,60 @@ class FusedGRUCell(Function):
     def forward(self, gates_x, gates_h, h_prev):
         _check_shapes(gates_x, gates_h, h_prev)
         hidden = h_prev.shape[-1]
-        rz = gates_x[..., :2 * hidden] + gates_h[..., :2 * hidden]
-        n = gates_x[..., 2 * hidden:].copy()
+        act = gates_x.copy()  # r, z and n are built in this fresh array
+        act[..., :2 * hidden] += gates_h[..., :2 * hidden]
         h_n = gates_h[..., 2 * hidden:]
-        h = cell_forward(rz, n, h_n, h_prev)
-        self.save(rz, n, h_n, h_prev)
-        return h, rz[..., :hidden]
+        h = cell_forward(act[..., :2 * hidden], act[..., 2 * hidden:], h_n, h_prev)
+        self.save(act, h_n, h_prev)
+        return h, act[..., :hidden].copy()  # r: a copy, because backward overwrites act
 
     def backward(self, dh, d_reset):
-        rz, n, h_n, h_prev = self.saved
-        hidden = n.shape[-1]
-        xp = xp_of(rz)
+        act, h_n, h_prev = self.saved
+        xp = xp_of(act)
+        if is_retaining_graph():  # act must survive for the next backward
+            act = act.copy()
+        dhn = h_n.copy()          # h_n is a view of the input gates_h: never written
         if dh is None:
-            dh = xp.zeros_like(n)
-        dx = cell_backward(rz, n, h_n, h_prev, dh, d_reset, xp.empty(n.shape[:-1] + (3 * hidden,), dtype=dh.dtype))
-        dgates_h = None
-        if self.needs_grad[1]:
-            dgates_h = dx.copy()
-            dgates_h[..., 2 * hidden:] *= rz[..., :hidden]
-        dh_prev = dh * rz[..., hidden:] if self.needs_grad[2] else None
-        return dx, dgates_h, dh_prev
+            dh = xp.zeros_like(h_prev)
+        dh_prev = cell_backward(act, dhn, h_prev, dh, d_reset)
+        dgates_h = xp.concatenate([act[..., :2 * h_n.shape[-1]], dhn], axis=-1) if self.needs_grad[1] else None
+        return act, dgates_h, (dh_prev if self.needs_grad[2] else None)
 
 
 class FusedGRUStep(Function):
-    """(gates_x, h_{t-1}, weight_hh, bias_hh or nothing) -> h_t, with gates_h = h_{t-1} W_hh^T + b_hh made
-    here by `recurrent` (a RecurrentWeight) for step t; weight_hh's gradient comes from the sequence."""
+    """(gates_x, h_{t-1}, weight_hh) -> h_t, with gates_h = h_{t-1} W_hh^T + b_hh made here by `recurrent`
+    (a RecurrentWeight) for step t; weight_hh's and b_hh's gradients come from the sequence."""
 
     def __init__(self, recurrent, t):
         self.recurrent, self.t = recurrent, t
 
-    def forward(self, gates_x, h_prev, weight_hh, *bias_hh):
+    def forward(self, gates_x, h_prev, weight_hh):
         recurrent = self.recurrent
         gates_h = recurrent.hidden_product(h_prev, self.t)
         _check_shapes(gates_x, gates_h, h_prev)
-        if bias_hh:
-            gates_h += bias_hh[0]
         hidden = h_prev.shape[-1]
         # gates_x is this step's rows of the layer's own input projection, which nothing else reads
         # (its backward keeps x and W_ih): r, z and n are built there; h_n outlives the scratch gates_h
         rz, n = gates_x[..., :2 * hidden], gates_x[..., 2 * hidden:]
         rz += gates_h[..., :2 * hidden]
-        h_n = gates_h[..., 2 * hidden:].copy()
-        h = cell_forward(rz, n, h_n, h_prev, recurrent.output_row(self.t))  # no stacking copy later
-        recurrent.reset[self.t] = rz[..., :hidden]  # W_hh's gradient scales the n columns by r_t
-        self.save(rz, n, h_n, h_prev, weight_hh)  # weight_hh only for the version check
+        h_n = recurrent.hn_rows(self.t)
+        h_n[...] = gates_h[..., 2 * hidden:]
+        # h_t goes into its row of the layer's output (no stacking copy); gates_h's r columns are free scratch
+        h = cell_forward(rz, n, h_n, h_prev, recurrent.output_row(self.t), gates_h[..., :hidden])
+        self.save(gates_x, h_n, h_prev, weight_hh)  # weight_hh only for the version check
         return h
 
     def backward(self, dh):
-        rz, n, h_n, h_prev, _ = self.saved
-        recurrent = self.recurrent
-        hidden = n.shape[-1]
-        dx = cell_backward(rz, n, h_n, h_prev, dh, None, recurrent.grad_rows(self.t))
-        dgates_h = recurrent.gates_h_grad(dx)
-        dgates_h[..., 2 * hidden:] *= rz[..., :hidden]
-        dh_prev = None
-        if self.needs_grad[1]:
-            dh_prev = recurrent.hidden_gradient(dgates_h)
-            dh_prev += dh * rz[..., hidden:]
-        dbias = (dgates_h.sum(axis=0),) if len(self.needs_grad) > 3 and self.needs_grad[3] else \
-            (None,) * (len(self.needs_grad) - 3)
-        return (dx, dh_prev, None) + dbias
+        act, h_n, h_prev, _ = self.saved
+        recurrent, t = self.recurrent, self.t
+        if is_retaining_graph():  # the activations must survive: their gradients go into fresh buffers
+            dx, dhn = recurrent.grad_rows(t), recurrent.hn_grad_rows(t)
+            dx[...] = act
+            dhn[...] = h_n
+        else:  # the step's own rows of the projection and of h_n become their gradients in place
+            dx, dhn = recurrent.grad_rows_in_place(t), recurrent.hn_grad_rows_in_place(t)
+        dh_prev = cell_backward(dx, dhn, h_prev, dh)
+        if not self.needs_grad[1]:
+            return dx, None, None
+        dh_prev += recurrent.hidden_gradient(recurrent.gates_h_grad(dx, dhn))
+        return dx, dh_prev, None

@@ -9,25 +9,29 @@ whole sum is one matmul over the sequence:
     dW_hh = sum_t dgates_t^T h_{t-1} = dGX^T H_prev
             dGX: (T*B, G*H) the gradient of every step's gates_x,  H_prev: (T*B, H)
 
-The GRU is the one difference: r multiplies h_n = h W_hn^T + b_hn, so the n
-columns of dgates_h are those of dgates_x times r_t, which the step records.
+The GRU is the one difference: r multiplies h_n = h W_hn^T + b_hn, so b_hh
+stays on the h side (added at every step, its gradient summed once here), and
+the n rows of W_hh see d h_n = dn * r rather than dn. Each GRU step keeps its
+h_n in the rows of one (T*B, H) buffer and its backward turns them into d h_n
+in place, so
+
+    dW_hh = [dGX[:, r z]^T H_prev ; dHN^T H_prev],   db_hh = the column sums of [dGX[:, r z], dHN]
 
 An op and a record share the work with the family's fused step op
-(Fused{LSTM,GRU,RNN}Step), which makes gates_h = h_{t-1} W_hh^T and
-dh_{t-1} = dgates W_hh through the record:
+(Fused{LSTM,GRU,RNN}Step), which makes gates_h = h_{t-1} W_hh^T (+ b_hh) and
+dh_{t-1} = dgates_h W_hh through the record:
 
     SequenceGradient    cuts gates_x of all steps into the T steps' row blocks;
-                        backward joins their gradients into dGX and gives W_hh its
-                        gradient from the h_{t-1} (and GRU's r_t) recorded forward
+                        backward joins their gradients into dGX and gives W_hh
+                        (and the GRU's b_hh) its gradient from the h_{t-1} recorded forward
     RecurrentWeight     what a layer direction's loop holds: W_hh as constants in
-                        both layouts (both contiguous), the records, and one buffer
-                        for every step's gate gradient
+                        both layouts (both contiguous), the records, and the
+                        buffers for every step's gradients
 
 SequenceGradient is an input of every step, so backward reaches it only after
-all of them: by then dGX is complete, and the records were filled during forward.
-The fused cells write their gate gradients straight into the rows of that
-buffer, so joining the T pieces costs nothing: no second (T*B, G*H) array, no
-copy.
+all of them: by then dGX (and dHN) are complete, and the records were filled
+during forward. The fused cells write their gate gradients straight into the
+rows of those buffers, so joining the T pieces costs nothing: no copy.
 """
 
 from ..autograd import Function
@@ -35,43 +39,49 @@ from ..backend import xp_of
 
 
 class SequenceGradient(Function):
-    """(gates_x (T*B, G*H), weight_hh (G*H, H)) -> the T row blocks (B, G*H) of gates_x, one per step;
-    backward joins their gradients into dGX and adds dW_hh = dGH[:n B]^T H_prev over the n steps that
-    ran, dGH = dGX (n columns times r_t for the GRU). A piece's gradient already in its rows of the
-    record's buffer is not copied; a piece that got none is zero."""
+    """(gates_x (T*B, G*H), weight_hh (G*H, H)[, bias_hh (3H,) for the GRU]) -> the T row blocks (B, G*H)
+    of gates_x, one per step; backward joins their gradients into dGX and gives W_hh (and b_hh) their
+    gradients over the n steps that ran (the equations are in the module docstring). A piece's gradient
+    already in its rows of the record's buffer is not copied; a piece that got none is zero."""
 
     checks_versions = False
 
     def __init__(self, record):
-        self.record = record  # the RecurrentWeight whose loop fills hidden (and reset)
+        self.record = record  # the RecurrentWeight whose loop fills hidden (and the GRU's h_n)
 
-    def forward(self, gates_x, weight_hh):
+    def forward(self, gates_x, weight_hh, *bias_hh):
         rows = self.record.rows
         return tuple(gates_x[t * rows:(t + 1) * rows] for t in range(self.record.steps))
 
     def backward(self, *dpieces):
         record = self.record
         rows = record.rows
-        dgates_x, handed = record.take_gate_grads()
+        dgates_x, handed, dhn = record.take_gate_grads()
         if dgates_x is None:
             like = next(g for g in dpieces if g is not None)
             dgates_x = xp_of(like).empty((record.steps * rows, like.shape[-1]), dtype=like.dtype)
         for t, g in enumerate(dpieces):
-            if g is None:
+            if g is None:  # the step's backward did not run: nothing reached it
                 dgates_x[t * rows:(t + 1) * rows] = 0
+                if dhn is not None:
+                    dhn[t * rows:(t + 1) * rows] = 0
             elif g is not handed[t]:
                 dgates_x[t * rows:(t + 1) * rows] = g
-        dweight = None
+        ran = [h for h in record.hidden if h is not None]  # steps 0..n-1, whatever the direction
+        count = sum(h.shape[0] for h in ran)
+        # the gradient of gates_h: dGX's rows of the steps that ran, with the GRU's n columns from dHN
+        if dhn is None:
+            sides = [dgates_x[:count]]
+        else:
+            sides = [dgates_x[:count, :2 * dhn.shape[1]], dhn[:count]]
+        xp = xp_of(dgates_x)
+        dweight = dbias = None
         if self.needs_grad[1]:
-            ran = [h for h in record.hidden if h is not None]  # steps 0..n-1, whatever the direction
-            xp = xp_of(dgates_x)
-            dgates_h = dgates_x[:sum(h.shape[0] for h in ran)]
-            if record.reset is not None:
-                hidden = ran[0].shape[1]
-                dgates_h = dgates_h.copy()
-                dgates_h[:, 2 * hidden:] *= xp.concatenate(record.reset[:len(ran)], axis=0)
-            dweight = dgates_h.T @ xp.concatenate(ran, axis=0)
-        return dgates_x, dweight
+            h_prev = xp.concatenate(ran, axis=0)
+            dweight = xp.concatenate([side.T @ h_prev for side in sides], axis=0)
+        if len(self.needs_grad) > 2 and self.needs_grad[2]:
+            dbias = xp.concatenate([side.sum(axis=0) for side in sides])
+        return (dgates_x, dweight) + ((dbias,) if len(self.needs_grad) > 2 else ())
 
 
 class StepOutputs(Function):
@@ -94,63 +104,66 @@ class StepOutputs(Function):
 
 
 class RecurrentWeight:
-    """W_hh for the steps of one layer direction.
+    """W_hh (and the GRU's b_hh) for the steps of one layer direction.
 
     attach(gates_x)         the steps' pieces of gates_x, through SequenceGradient
-    hidden_product(h, t)    gates_h = h W_hh^T for step t, recording h_{t-1}: a scratch array
-                            that the next step overwrites
-    hidden_gradient(dg)     dh_{t-1} = dgates W_hh, for such a step op's backward
+    hidden_product(h, t)    gates_h = h W_hh^T (+ b_hh) for step t, recording h_{t-1}: a scratch
+                            array that the next step overwrites
+    hidden_gradient(dg)     dh_{t-1} = dgates_h W_hh, for such a step op's backward
     output_row(t)           where step t's fused op writes h_t: a row of the (T, B, H) output
     grad_rows(t)            where step t's fused op writes its gate gradient
-    grad_rows_in_place(t)   the same in the step's own rows of the projection (LSTM, no retain_graph)
-    gates_h_grad(dg)        a scratch copy of it, which a GRU step turns into d gates_h
-    reset[t]                a GRU step's r_t
+    grad_rows_in_place(t)   the same in the step's own rows of the projection (LSTM and GRU,
+                            no retain_graph)
+    hn_rows(t)              where a GRU step keeps h_n; hn_grad_rows(t) and hn_grad_rows_in_place(t)
+                            where it writes d h_n, as for the gates
+    gates_h_grad(dx, dhn)   [dr, dz, d h_n] of a GRU step in one scratch array, for hidden_gradient
     """
 
-    def __init__(self, weight_hh, steps, records_reset=False):
+    def __init__(self, weight_hh, steps, bias_hh=None):
         xp = xp_of(weight_hh.data)
-        self.weight_hh = weight_hh
+        self.weight_hh, self.bias_hh = weight_hh, bias_hh
         self.weight = xp.ascontiguousarray(weight_hh.data)
         # a contiguous W^T makes every step's product faster; for one step the copy would cost more
         self.weight_t = xp.ascontiguousarray(self.weight.T) if steps > 1 else self.weight.T
+        self.bias = None if bias_hh is None else bias_hh.data
         self.steps, self.rows = steps, None
         self.hidden = [None] * steps
-        self.reset = [None] * steps if records_reset else None
-        self.output = self.scratch = self.projection = self._grads = self._handed = self._gates_h_grad = None
+        self.output = self.scratch = self.projection = self.hn = self._gates_h_grad = None
+        self._grads = self._handed = self._hn_grads = None
 
     def attach(self, gates_x):
         """gates_x (T*B, G*H) -> the list of its T pieces (B, G*H)."""
         self.rows = gates_x.shape[0] // self.steps
         self.projection = gates_x.data  # where the fused steps build their activations
         self.scratch = xp_of(gates_x.data).empty((self.rows, gates_x.shape[1]), dtype=gates_x.dtype)
-        pieces = SequenceGradient.apply(gates_x, self.weight_hh, record=self)
+        bias = () if self.bias_hh is None else (self.bias_hh,)
+        pieces = SequenceGradient.apply(gates_x, self.weight_hh, *bias, record=self)
         return list(pieces) if isinstance(pieces, tuple) else [pieces]
 
     def _rows(self, array, t):
         return array[t * self.rows:(t + 1) * self.rows]
 
+    def _new(self, columns):
+        return xp_of(self.scratch).empty((self.steps * self.rows, columns), dtype=self.scratch.dtype)
+
     def hidden_product(self, h, t):
         self.hidden[t] = h
-        return xp_of(h).matmul(h, self.weight_t, out=self.scratch)
+        product = xp_of(h).matmul(h, self.weight_t, out=self.scratch)
+        if self.bias is not None:
+            product += self.bias
+        return product
 
     def hidden_gradient(self, dgates):
         return dgates @ self.weight
 
-    def gates_h_grad(self, dgates_x):
-        """A scratch copy of dgates_x (B, G*H) that a GRU step turns into d gates_h; the next step overwrites it."""
+    def gates_h_grad(self, dx, dhn):
+        """d gates_h = [dr, dz, d h_n] (B, 3H) of a GRU step, in a scratch array the next step overwrites."""
+        hidden = dhn.shape[-1]
         if self._gates_h_grad is None:
-            self._gates_h_grad = xp_of(dgates_x).empty_like(dgates_x)
-        self._gates_h_grad[...] = dgates_x
+            self._gates_h_grad = xp_of(dx).empty_like(dx)
+        self._gates_h_grad[:, :2 * hidden] = dx[:, :2 * hidden]
+        self._gates_h_grad[:, 2 * hidden:] = dhn
         return self._gates_h_grad
-
-    def grad_rows(self, t):
-        """Step t's (B, G*H) rows of the gate-gradient buffer, allocated by the first call of a backward."""
-        if self._grads is None:
-            self._grads = xp_of(self.scratch).empty((self.steps * self.rows, self.scratch.shape[1]),
-                                                    dtype=self.scratch.dtype)
-            self._handed = [None] * self.steps
-        rows = self._handed[t] = self._rows(self._grads, t)
-        return rows
 
     def output_row(self, t):
         """Step t's (B, H) row of the layer direction's output (T, B, H), allocated at the first call."""
@@ -158,6 +171,20 @@ class RecurrentWeight:
             hidden = self.weight.shape[1]
             self.output = xp_of(self.scratch).empty((self.steps, self.rows, hidden), dtype=self.scratch.dtype)
         return self.output[t]
+
+    def hn_rows(self, t):
+        """Step t's (B, H) rows of the GRU's h_n = h_{t-1} W_hn^T + b_hn for all steps, allocated at the first call."""
+        if self.hn is None:
+            self.hn = self._new(self.weight.shape[1])
+        return self._rows(self.hn, t)
+
+    def grad_rows(self, t):
+        """Step t's (B, G*H) rows of the gate-gradient buffer, allocated by the first call of a backward."""
+        if self._grads is None:
+            self._grads = self._new(self.scratch.shape[1])
+            self._handed = [None] * self.steps
+        rows = self._handed[t] = self._rows(self._grads, t)
+        return rows
 
     def grad_rows_in_place(self, t):
         """Step t's rows of the projection itself, where its activations are: a step that
@@ -169,8 +196,21 @@ class RecurrentWeight:
         rows = self._handed[t] = self._rows(self._grads, t)
         return rows
 
+    def hn_grad_rows(self, t):
+        """Step t's (B, H) rows of the d h_n buffer, allocated by the first call of a backward."""
+        if self._hn_grads is None:
+            self._hn_grads = self._new(self.weight.shape[1])
+        return self._rows(self._hn_grads, t)
+
+    def hn_grad_rows_in_place(self, t):
+        """Step t's rows of h_n itself, which its backward may overwrite with d h_n (no retain_graph)."""
+        if self._hn_grads is None:
+            self._hn_grads = self.hn
+        return self._rows(self._hn_grads, t)
+
     def take_gate_grads(self):
-        """(the buffer, the rows handed out per step), then forget both: another backward gets its own."""
-        grads, handed = self._grads, self._handed or [None] * self.steps
-        self._grads = self._handed = None
-        return grads, handed
+        """(the gate-gradient buffer, the rows handed out per step, the d h_n buffer or None), then
+        forget them: another backward gets its own."""
+        grads, handed, hn_grads = self._grads, self._handed or [None] * self.steps, self._hn_grads
+        self._grads = self._handed = self._hn_grads = None
+        return grads, handed, hn_grads
