@@ -75,13 +75,13 @@ def test_fused_lstm_cell_names_mismatched_shapes():
         FusedLSTMCell.apply(tr.zeros(2, 8), tr.zeros(2, 8), tr.zeros(2, 3))
 
 
-def _backward_peak_growth(retain_graph):
-    """Bytes the LSTM fast path's backward allocates beyond what forward left alive."""
+def _backward_peak_growth(layer, retain_graph):
+    """Bytes the fast path's backward allocates beyond what forward left alive."""
     import tracemalloc
     tr.manual_seed(0)
-    lstm = nn.LSTM(8, 32, impl="fused")
+    rnn = getattr(nn, layer)(8, 32, impl="fused")
     x = tr.randn(200, 4, 8)
-    out, _ = lstm(x)
+    out, _ = rnn(x)
     loss = out.sum()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
@@ -91,10 +91,11 @@ def _backward_peak_growth(retain_graph):
     return peak - before
 
 
-def test_lstm_fast_path_backward_turns_activations_into_gate_gradients_in_place():
-    projection_bytes = 200 * 4 * 4 * 32 * 4          # (T * batch, 4H) float32
-    in_place = _backward_peak_growth(retain_graph=False)
-    copied = _backward_peak_growth(retain_graph=True)  # the activations must survive: a second buffer
+@pytest.mark.parametrize("layer, gates", [("LSTM", 4), ("GRU", 3)])
+def test_fast_path_backward_turns_activations_into_gate_gradients_in_place(layer, gates):
+    projection_bytes = 200 * 4 * gates * 32 * 4       # (T * batch, G*H) float32
+    in_place = _backward_peak_growth(layer, retain_graph=False)
+    copied = _backward_peak_growth(layer, retain_graph=True)  # the activations must survive: a second buffer
     assert copied - in_place > 0.8 * projection_bytes
 
 
