@@ -99,7 +99,7 @@ def test_fast_path_backward_turns_activations_into_gate_gradients_in_place(layer
     assert copied - in_place > 0.8 * projection_bytes
 
 
-@pytest.mark.parametrize("layer", ["LSTM", "GRU"])
+@pytest.mark.parametrize("layer", ["LSTM", "GRU", "RNN"])
 def test_fast_path_output_is_the_buffer_the_steps_wrote_into_not_a_stacked_copy(layer):
     out, _ = getattr(nn, layer)(3, 4, impl="fused")(tr.randn(6, 2, 3, requires_grad=True))
     node = out.grad_fn

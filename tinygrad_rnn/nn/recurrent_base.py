@@ -295,7 +295,7 @@ class RecurrentBase(_RecurrentMixin, Module):
         if active < steps:
             zero = zeros(state[0].shape, dtype=state[0].dtype, device=state[0].device)
             outputs[active:] = [zero] * (steps - active)
-        if fused:  # the LSTM's steps wrote h_t into the rows of one (T, B, H) array already
+        if fused:  # the fused steps wrote h_t into the rows of one (T, B, H) array already
             return StepOutputs.apply(*outputs, record=recurrent), state
         return stack(outputs, axis=0), state
 

@@ -112,8 +112,8 @@ class RecurrentWeight:
     hidden_gradient(dg)     dh_{t-1} = dgates_h W_hh, for such a step op's backward
     output_row(t)           where step t's fused op writes h_t: a row of the (T, B, H) output
     grad_rows(t)            where step t's fused op writes its gate gradient
-    grad_rows_in_place(t)   the same in the step's own rows of the projection (LSTM and GRU,
-                            no retain_graph)
+    grad_rows_in_place(t)   the same in the step's own rows of the projection (LSTM and GRU
+                            without retain_graph; the Elman cell always: its h_t is in the output)
     hn_rows(t)              where a GRU step keeps h_n; hn_grad_rows(t) and hn_grad_rows_in_place(t)
                             where it writes d h_n, as for the gates
     gates_h_grad(dx, dhn)   [dr, dz, d h_n] of a GRU step in one scratch array, for hidden_gradient

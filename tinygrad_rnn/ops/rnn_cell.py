@@ -9,9 +9,10 @@ goes to gates_x and gates_h.
 
     FusedRNNCell   (gates_x, gates_h) -> h_t, the cell alone
     FusedRNNStep   (gates_x, h_{t-1}, W_hh) -> h_t on the layer's fast path: also
-                   gates_h = h_{t-1} W_hh^T, and h_t built in place in gates_x, the
-                   step's rows of the layer's own projection; backward writes da into
-                   the rows of one buffer for all steps (RecurrentWeight) and returns
+                   gates_h = h_{t-1} W_hh^T, and h_t built in its row of the layer's
+                   output (RecurrentWeight), so no stacking copy follows; backward
+                   writes da into gates_x, the step's rows of the layer's own
+                   projection, which nothing reads after forward, and returns
                    dh_{t-1} = da W_hh
 """
 
@@ -78,18 +79,18 @@ class FusedRNNStep(Function):
         self.recurrent, self.t, self.nonlinearity = recurrent, t, _check(nonlinearity)
 
     def forward(self, gates_x, h_prev, weight_hh):
-        gates_h = self.recurrent.hidden_product(h_prev, self.t)
+        recurrent = self.recurrent
+        gates_h = recurrent.hidden_product(h_prev, self.t)
         _check_shapes(gates_x, gates_h)
-        # gates_x is this step's rows of the layer's own input projection, which nothing else
-        # reads (its backward keeps x and W_ih): h_t is built there, no new (B, H) array
-        h = gates_x
-        h += gates_h
+        h = xp_of(gates_x).add(gates_x, gates_h, out=recurrent.output_row(self.t))
         cell_forward(h, self.nonlinearity)
         self.save(h, weight_hh)  # weight_hh only for the version check
         return h
 
     def backward(self, dh):
         h = self.saved[0]
-        da = cell_backward(h, dh, self.nonlinearity, self.recurrent.grad_rows(self.t))
+        # gates_x, this step's rows of the projection, is read by no backward (the projection keeps
+        # x and W_ih): da goes there, under retain_graph too
+        da = cell_backward(h, dh, self.nonlinearity, self.recurrent.grad_rows_in_place(self.t))
         dh_prev = self.recurrent.hidden_gradient(da) if self.needs_grad[1] else None
         return da, dh_prev, None
