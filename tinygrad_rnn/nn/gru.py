@@ -37,9 +37,10 @@ class _GRUMaths:
         return ((1 - z) * n + z * h,)
 
     def project(self, x, w):
-        """gates_x = x W_ih^T + b_ih, x: (N, input_size) -> (N, 3H)."""
+        """gates_x = x W_ih^T + b_ih, x: (N, input_size) -> gate-major (3, N, H)."""
         weight_ih, _, bias_ih, _ = w
-        return InputProjection.apply(x, weight_ih, *((bias_ih,) if bias_ih is not None else ()))
+        biases = (bias_ih,) if bias_ih is not None else ()
+        return InputProjection.apply(x, weight_ih, *biases, gates=self.gate_count)
 
     def fused_step(self, gates_x, state, recurrent, t, w):
         return (FusedGRUStep.apply(gates_x, state[0], recurrent.weight_hh, recurrent=recurrent, t=t),)

@@ -34,9 +34,10 @@ class _LSTMMaths:
         return o * c.tanh(), c
 
     def project(self, x, w):
-        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (N, 4H)."""
+        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> gate-major (4, N, H)."""
         weight_ih, _, bias_ih, bias_hh = w
-        return InputProjection.apply(x, weight_ih, *((bias_ih, bias_hh) if bias_ih is not None else ()))
+        biases = (bias_ih, bias_hh) if bias_ih is not None else ()
+        return InputProjection.apply(x, weight_ih, *biases, gates=self.gate_count)
 
     def fused_step(self, gates_x, state, recurrent, t, w):
         h, c = state

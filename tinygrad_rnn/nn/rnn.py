@@ -28,9 +28,10 @@ class _RNNMaths:
         return (a.tanh() if self.nonlinearity == "tanh" else a.relu(),)
 
     def project(self, x, w):
-        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (N, H)."""
+        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (1, N, H)."""
         weight_ih, _, bias_ih, bias_hh = w
-        return InputProjection.apply(x, weight_ih, *((bias_ih, bias_hh) if bias_ih is not None else ()))
+        biases = (bias_ih, bias_hh) if bias_ih is not None else ()
+        return InputProjection.apply(x, weight_ih, *biases, gates=self.gate_count)
 
     def fused_step(self, gates_x, state, recurrent, t, w):
         return (FusedRNNStep.apply(gates_x, state[0], recurrent.weight_hh, recurrent=recurrent, t=t,

@@ -3,15 +3,12 @@
 The fast path of nn.GRU and nn.GRUCell gets the pre-activations from matmuls
 and hands them here; b_hn stays on the h side because r multiplies it:
 
-    gates_x = x_t W_ih^T + b_ih            (batch, 3H)  all steps at once, before the loop
-    gates_h = h_{t-1} W_hh^T + b_hh        (batch, 3H)
-    both cut in H columns in PyTorch's order r, z, n:
+    gates_x = x_t W_ih^T + b_ih            (3, batch, H)  all steps at once, before the loop
+    gates_h = h_{t-1} W_hh^T + b_hh        (3, batch, H)
+    both gate-major in PyTorch's order r, z, n:
     r = sigmoid(x_r + h_r),  z = sigmoid(x_z + h_z)
     n = tanh(x_n + r * h_n)
     h_t = (1 - z) * n + z * h_{t-1}        (batch, H)
-
-The op returns h_t and the reset gate r: the layer's fast path records r_t,
-because W_hh's gradient sees the n columns of d gates_h scaled by it.
 
 Backward, given dh = dL/dh_t (and dr = dL/dr, when r was used):
 
@@ -20,17 +17,20 @@ Backward, given dh = dL/dh_t (and dr = dL/dr, when r was used):
     dr' = (dn h_n + dr) r (1 - r)
     d gates_x = [dr', dz, dn],  d gates_h = [dr', dz, dn * r],  dh_{t-1} = dh * z + d gates_h W_hh
 
-Two ops share the maths:
+The maths works on gate-major activations act (3, batch, H): act[0..2] are r, z, n,
+each a (batch, H) array (on the fast path each one contiguous block, see
+ops/input_projection.py). Two ops share it:
 
-    FusedGRUCell   (gates_x, gates_h, h_{t-1}) -> (h_t, r), the cell alone
-    FusedGRUStep   (gates_x, h_{t-1}, W_hh) -> h_t on the layer's fast path: also
+    FusedGRUCell   (gates_x, gates_h, h_{t-1}) -> (h_t, r), the cell alone, on (batch, 3H)
+                   inputs in PyTorch's column order
+    FusedGRUStep   (gates_x, h_{t-1}, W_hh) -> h_t on the layer's fast path, gates_x
+                   being the step's (3, batch, H) piece of the layer's projection: also
                    gates_h = h_{t-1} W_hh^T + b_hh, with r, z and n built in place in
-                   gates_x, the step's rows of the layer's own projection, and h_n kept
-                   in its rows of one buffer for all steps (RecurrentWeight); backward
-                   turns both into d gates_x and d h_n = dn * r in place (into copies
-                   under retain_graph=True), from which W_hh and b_hh get their
-                   gradients once for the sequence (ops/recurrent_weight.py), and
-                   returns dh_{t-1}
+                   gates_x, and h_n kept in its rows of one buffer for all steps
+                   (RecurrentWeight); backward turns both into d gates_x and
+                   d h_n = dn * r in place (into copies under retain_graph=True), from
+                   which W_hh and b_hh get their gradients once for the sequence
+                   (ops/recurrent_weight.py), and returns dh_{t-1}
 """
 
 from ..autograd import Function, is_retaining_graph
@@ -38,14 +38,13 @@ from ..backend import xp_of
 from .lstm_cell import sigmoid_
 
 
-def cell_forward(rz, n, h_n, h_prev, h_out=None, scratch=None):
-    """rz: the r, z pre-activations (B, 2H) and n: x_n (B, H), both turned into the gates in place;
+def cell_forward(act, h_n, h_prev, h_out=None, scratch=None):
+    """act: the pre-activations (3, B, H), x_n in the n gate: r, z and n are built there in place;
     h_n = h W_hn^T + b_hn -> h_t, written into h_out when given (a row of the layer's output).
     scratch: a (B, H) array free for r * h_n, else a fresh one is made."""
-    hidden = h_n.shape[-1]
-    xp = xp_of(n)
-    sigmoid_(rz)
-    r, z = rz[..., :hidden], rz[..., hidden:]
+    xp = xp_of(h_n)
+    sigmoid_(act[0:2])
+    r, z, n = act
     n += xp.multiply(r, h_n, out=scratch)
     xp.tanh(n, out=n)
     h = xp.subtract(h_prev, n, out=h_out)  # h_t = n + z (h_{t-1} - n) = (1 - z) n + z h_{t-1}
@@ -55,12 +54,11 @@ def cell_forward(rz, n, h_n, h_prev, h_out=None, scratch=None):
 
 
 def cell_backward(act, h_n, h_prev, dh, d_reset=None):
-    """Turn act (B, 3H), holding r, z, n, into d gates_x = [dr', dz, dn] and h_n (B, H) into
+    """Turn act (3, B, H), holding r, z, n, into d gates_x = [dr', dz, dn] and h_n (B, H) into
     d h_n = dn * r, both in place; return dh * z, the direct path's share of dh_{t-1}.
     Each slot is read for the last time as its gradient is written."""
-    hidden = h_n.shape[-1]
-    xp = xp_of(act)
-    r, z, n = act[..., :hidden], act[..., hidden:2 * hidden], act[..., 2 * hidden:]
+    xp = xp_of(h_n)
+    r, z, n = act
     dh_prev = dh * z
     gate = xp.subtract(1, z)
     tmp = xp.subtract(h_prev, n)    # dh (h_{t-1} - n), for dz
@@ -81,42 +79,47 @@ def cell_backward(act, h_n, h_prev, dh, d_reset=None):
     return dh_prev
 
 
-def _check_shapes(gates_x, gates_h, h_prev):
-    hidden = h_prev.shape[-1]
-    if gates_x.shape != gates_h.shape or gates_x.shape[-1] != 3 * hidden or gates_x.shape[:-1] != h_prev.shape[:-1]:
-        raise ValueError(f"GRU cell: expected gates_x and gates_h of shape (batch, 3H) and h_prev (batch, H), "
-                         f"got {gates_x.shape}, {gates_h.shape} and {h_prev.shape}")
+def _check_shapes(where, gates_x, gates_h, h_prev, expected):
+    if gates_x.shape != gates_h.shape or gates_x.shape != expected:
+        raise ValueError(f"GRU {where}: expected gates_x and gates_h of shape {expected} for h_prev of shape "
+                         f"{h_prev.shape}, got {gates_x.shape} and {gates_h.shape}")
+
+
+def _gate_major(rows):
+    """(batch, 3H) in PyTorch's column order -> the (3, batch, H) view of its gates."""
+    batch, width = rows.shape
+    return rows.reshape(batch, 3, width // 3).transpose(1, 0, 2)
 
 
 class FusedGRUCell(Function):
-    """(gates_x, gates_h, h_{t-1}) -> (h_t, r); the equations are in the module docstring."""
+    """(gates_x, gates_h, h_{t-1}) -> (h_t, r), on (batch, 3H) gates; the equations are in the module docstring."""
 
     def forward(self, gates_x, gates_h, h_prev):
-        _check_shapes(gates_x, gates_h, h_prev)
+        _check_shapes("cell", gates_x, gates_h, h_prev, h_prev.shape[:-1] + (3 * h_prev.shape[-1],))
         hidden = h_prev.shape[-1]
-        act = gates_x.copy()  # r, z and n are built in this fresh array
-        act[..., :2 * hidden] += gates_h[..., :2 * hidden]
+        rows = gates_x.copy()  # r, z and n are built in this fresh array
+        rows[..., :2 * hidden] += gates_h[..., :2 * hidden]
         h_n = gates_h[..., 2 * hidden:]
-        h = cell_forward(act[..., :2 * hidden], act[..., 2 * hidden:], h_n, h_prev)
-        self.save(act, h_n, h_prev)
-        return h, act[..., :hidden].copy()  # r: a copy, because backward overwrites act
+        h = cell_forward(_gate_major(rows), h_n, h_prev)
+        self.save(rows, h_n, h_prev)
+        return h, rows[..., :hidden].copy()  # r: a copy, because backward overwrites rows
 
     def backward(self, dh, d_reset):
-        act, h_n, h_prev = self.saved
-        xp = xp_of(act)
-        if is_retaining_graph():  # act must survive for the next backward
-            act = act.copy()
+        rows, h_n, h_prev = self.saved
+        xp = xp_of(rows)
+        if is_retaining_graph():  # rows must survive for the next backward
+            rows = rows.copy()
         dhn = h_n.copy()          # h_n is a view of the input gates_h: never written
         if dh is None:
             dh = xp.zeros_like(h_prev)
-        dh_prev = cell_backward(act, dhn, h_prev, dh, d_reset)
-        dgates_h = xp.concatenate([act[..., :2 * h_n.shape[-1]], dhn], axis=-1) if self.needs_grad[1] else None
-        return act, dgates_h, (dh_prev if self.needs_grad[2] else None)
+        dh_prev = cell_backward(_gate_major(rows), dhn, h_prev, dh, d_reset)
+        dgates_h = xp.concatenate([rows[..., :2 * h_n.shape[-1]], dhn], axis=-1) if self.needs_grad[1] else None
+        return rows, dgates_h, (dh_prev if self.needs_grad[2] else None)
 
 
 class FusedGRUStep(Function):
-    """(gates_x, h_{t-1}, weight_hh) -> h_t, with gates_h = h_{t-1} W_hh^T + b_hh made here by `recurrent`
-    (a RecurrentWeight) for step t; weight_hh's and b_hh's gradients come from the sequence."""
+    """(gates_x (3, B, H), h_{t-1}, weight_hh) -> h_t, with gates_h = h_{t-1} W_hh^T + b_hh made here by
+    `recurrent` (a RecurrentWeight) for step t; weight_hh's and b_hh's gradients come from the sequence."""
 
     def __init__(self, recurrent, t):
         self.recurrent, self.t = recurrent, t
@@ -124,17 +127,16 @@ class FusedGRUStep(Function):
     def forward(self, gates_x, h_prev, weight_hh):
         recurrent = self.recurrent
         gates_h = recurrent.hidden_product(h_prev, self.t)
-        _check_shapes(gates_x, gates_h, h_prev)
-        hidden = h_prev.shape[-1]
-        # gates_x is this step's rows of the layer's own input projection, which nothing else reads
+        _check_shapes("step", gates_x, gates_h, h_prev, (3,) + h_prev.shape)
+        # gates_x is this step's piece of the layer's own input projection, which nothing else reads
         # (its backward keeps x and W_ih): r, z and n are built there; h_n outlives the scratch gates_h
-        rz, n = gates_x[..., :2 * hidden], gates_x[..., 2 * hidden:]
-        rz += gates_h[..., :2 * hidden]
+        act = gates_x
+        act[0:2] += gates_h[0:2]
         h_n = recurrent.hn_rows(self.t)
-        h_n[...] = gates_h[..., 2 * hidden:]
-        # h_t goes into its row of the layer's output (no stacking copy); gates_h's r columns are free scratch
-        h = cell_forward(rz, n, h_n, h_prev, recurrent.output_row(self.t), gates_h[..., :hidden])
-        self.save(gates_x, h_n, h_prev, weight_hh)  # weight_hh only for the version check
+        h_n[...] = gates_h[2]
+        # h_t goes into its row of the layer's output (no stacking copy); gates_h's r block is free scratch
+        h = cell_forward(act, h_n, h_prev, recurrent.output_row(self.t), gates_h[0])
+        self.save(act, h_n, h_prev, weight_hh)  # weight_hh only for the version check
         return h
 
     def backward(self, dh):
@@ -144,10 +146,10 @@ class FusedGRUStep(Function):
             dx, dhn = recurrent.grad_rows(t), recurrent.hn_grad_rows(t)
             dx[...] = act
             dhn[...] = h_n
-        else:  # the step's own rows of the projection and of h_n become their gradients in place
+        else:  # the step's own piece of the projection and rows of h_n become their gradients in place
             dx, dhn = recurrent.grad_rows_in_place(t), recurrent.hn_grad_rows_in_place(t)
         dh_prev = cell_backward(dx, dhn, h_prev, dh)
         if not self.needs_grad[1]:
             return dx, None, None
-        dh_prev += recurrent.hidden_gradient(recurrent.gates_h_grad(dx, dhn))
+        dh_prev += recurrent.hidden_gradient((dx[0], dx[1], dhn))  # d gates_h = [dr', dz, d h_n]
         return dx, dh_prev, None

@@ -1,12 +1,12 @@
 """The LSTM cell's pointwise maths as one op, with its backward written by hand.
 
 The fast path of nn.LSTM and nn.LSTMCell gets the input's share of the gate
-pre-activations from one matmul over all steps; FusedLSTMStep adds the
+pre-activations from one matmul per gate over all steps; FusedLSTMStep adds the
 recurrent product and runs the cell, so one step is one node:
 
-    gates_x = x_t W_ih^T + b_ih + b_hh     (batch, 4H)  all steps at once, before the loop
-    gates_h = h_{t-1} W_hh^T               (batch, 4H)
-    a = gates_x + gates_h, cut in H columns in PyTorch's order i, f, g, o
+    gates_x = x_t W_ih^T + b_ih + b_hh     (4, batch, H)  all steps at once, before the loop
+    gates_h = h_{t-1} W_hh^T               (4, batch, H)
+    a = gates_x + gates_h, gates in PyTorch's order i, f, g, o
     i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
     c_t = f * c_{t-1} + i * g              (batch, H)
     h_t = o * tanh(c_t)                    (batch, H)
@@ -15,20 +15,23 @@ Backward, given dh = dL/dh_t and dc = dL/dc_t from the later steps:
 
     dc' = dc + dh * o * (1 - tanh(c_t)^2)          the total gradient reaching c_t
     do = dh * tanh(c_t);  di = dc' * g;  dg = dc' * i;  df = dc' * c_{t-1}
-    da = [di i(1-i), df f(1-f), dg (1-g^2), do o(1-o)]     (batch, 4H), for gates_x and gates_h alike
+    da = [di i(1-i), df f(1-f), dg (1-g^2), do o(1-o)]     (4, batch, H), for gates_x and gates_h alike
     dc_{t-1} = dc' * f
 
-Two ops share the maths:
+The maths works on gate-major activations act (4, batch, H): act[0..3] are i, f, g, o,
+each a (batch, H) array (on the fast path each one contiguous block, see
+ops/input_projection.py). Two ops share it:
 
-    FusedLSTMCell   (gates_x, gates_h, c_{t-1}) -> (h_t, c_t), the cell alone
+    FusedLSTMCell   (gates_x, gates_h, c_{t-1}) -> (h_t, c_t), the cell alone, on
+                    (batch, 4H) inputs in PyTorch's column order
     FusedLSTMStep   (gates_x, h_{t-1}, c_{t-1}, W_hh) -> (h_t, c_t) on the layer's fast
-                    path: also gates_h = h_{t-1} W_hh^T, and the activations built in
-                    place in gates_x, the step's rows of the layer's own projection;
-                    backward turns those activations into da in place (into a
-                    copy under retain_graph=True), so the projection's array
-                    holds every step's gate gradient (RecurrentWeight), and
-                    returns dh_{t-1} = da W_hh. W_hh's own
-                    gradient is one matmul over the sequence (ops/recurrent_weight.py).
+                    path, gates_x being the step's (4, batch, H) piece of the layer's
+                    projection: also gates_h = h_{t-1} W_hh^T, and the activations built
+                    in place in gates_x; backward turns those activations into da in
+                    place (into a copy under retain_graph=True), so the projection's
+                    array holds every step's gate gradient (RecurrentWeight), and
+                    returns dh_{t-1} = da W_hh. W_hh's own gradient is one matmul per
+                    gate over the sequence (ops/recurrent_weight.py).
 """
 
 from ..autograd import Function, is_retaining_graph
@@ -44,20 +47,14 @@ def sigmoid_(v):
     return v
 
 
-def _gates(act):
-    hidden = act.shape[-1] // 4
-    return (act[..., k * hidden:(k + 1) * hidden] for k in range(4))
-
-
 def cell_forward(act, c_prev, h_out=None):
-    """act: the pre-activations (batch, 4H), turned into i, f, g, o in place -> (h_t, c_t, tanh(c_t));
+    """act: the pre-activations (4, batch, H), turned into i, f, g, o in place -> (h_t, c_t, tanh(c_t));
     h_t is written into h_out when given (a row of the layer's output)."""
     xp = xp_of(act)
-    hidden = c_prev.shape[-1]
-    sigmoid_(act[..., :2 * hidden])
-    xp.tanh(act[..., 2 * hidden:3 * hidden], out=act[..., 2 * hidden:3 * hidden])
-    sigmoid_(act[..., 3 * hidden:])
-    i, f, g, o = _gates(act)
+    sigmoid_(act[0:2])
+    i, f, g, o = act
+    xp.tanh(g, out=g)
+    sigmoid_(o)
     c = f * c_prev
     c += i * g
     tanh_c = xp.tanh(c)
@@ -65,11 +62,11 @@ def cell_forward(act, c_prev, h_out=None):
 
 
 def cell_backward(act, c_prev, tanh_c, dh, dc, needs_dc_prev):
-    """Turn act (batch, 4H), holding i, f, g, o, into da = dL/d(pre-activations) in place;
+    """Turn act (4, batch, H), holding i, f, g, o, into da = dL/d(pre-activations) in place;
     return dc_{t-1} (or None). Each gate's slot is read for the last time as its gradient
     is written, so the only fresh arrays are dc', one scratch and dc_{t-1}."""
     xp = xp_of(act)
-    i, f, g, o = _gates(act)
+    i, f, g, o = act
     if dh is None:
         dh = xp.zeros_like(tanh_c)
     # dc' = dc + dh * o * (1 - tanh_c^2)
@@ -99,43 +96,48 @@ def cell_backward(act, c_prev, tanh_c, dh, dc, needs_dc_prev):
     return dc_prev
 
 
-def _check_shapes(gates_x, gates_h, c_prev):
-    hidden = c_prev.shape[-1]
-    if gates_x.shape != gates_h.shape or gates_x.shape[-1] != 4 * hidden or gates_x.shape[:-1] != c_prev.shape[:-1]:
-        raise ValueError(f"LSTM cell: expected gates_x and gates_h of shape (batch, 4H) and c_prev (batch, H), "
-                         f"got {gates_x.shape}, {gates_h.shape} and {c_prev.shape}")
+def _check_shapes(where, gates_x, gates_h, c_prev, expected):
+    if gates_x.shape != gates_h.shape or gates_x.shape != expected:
+        raise ValueError(f"LSTM {where}: expected gates_x and gates_h of shape {expected} for c_prev of shape "
+                         f"{c_prev.shape}, got {gates_x.shape} and {gates_h.shape}")
 
 
 class FusedLSTMCell(Function):
-    """(gates_x, gates_h, c_{t-1}) -> (h_t, c_t); the equations are in the module docstring."""
+    """(gates_x, gates_h, c_{t-1}) -> (h_t, c_t), on (batch, 4H) gates; the equations are in the module docstring."""
 
     def forward(self, gates_x, gates_h, c_prev):
-        _check_shapes(gates_x, gates_h, c_prev)
-        act = gates_x + gates_h  # a fresh array: the activations are written into it in place
-        h, c, tanh_c = cell_forward(act, c_prev)
-        self.save(act, c_prev, tanh_c)
+        _check_shapes("cell", gates_x, gates_h, c_prev, c_prev.shape[:-1] + (4 * c_prev.shape[-1],))
+        rows = gates_x + gates_h  # a fresh array: the activations are written into it in place
+        h, c, tanh_c = cell_forward(_gate_major(rows), c_prev)
+        self.save(rows, c_prev, tanh_c)
         return h, c
 
     def backward(self, dh, dc):
-        act, c_prev, tanh_c = self.saved
+        rows, c_prev, tanh_c = self.saved
         # the activations become their own gradient, unless a later backward still needs them
-        da = act.copy() if is_retaining_graph() else act
-        dc_prev = cell_backward(da, c_prev, tanh_c, dh, dc, self.needs_grad[2])
+        da = rows.copy() if is_retaining_graph() else rows
+        dc_prev = cell_backward(_gate_major(da), c_prev, tanh_c, dh, dc, self.needs_grad[2])
         return da, da, dc_prev
 
 
+def _gate_major(rows):
+    """(batch, 4H) in PyTorch's column order -> the (4, batch, H) view of its gates."""
+    batch, width = rows.shape
+    return rows.reshape(batch, 4, width // 4).transpose(1, 0, 2)
+
+
 class FusedLSTMStep(Function):
-    """(gates_x, h_{t-1}, c_{t-1}, weight_hh) -> (h_t, c_t), with gates_h = h_{t-1} W_hh^T made here
-    by `recurrent` (a RecurrentWeight) for step t; weight_hh's gradient comes from the sequence."""
+    """(gates_x (4, B, H), h_{t-1}, c_{t-1}, weight_hh) -> (h_t, c_t), with gates_h = h_{t-1} W_hh^T made
+    here by `recurrent` (a RecurrentWeight) for step t; weight_hh's gradient comes from the sequence."""
 
     def __init__(self, recurrent, t):
         self.recurrent, self.t = recurrent, t
 
     def forward(self, gates_x, h_prev, c_prev, weight_hh):
         gates_h = self.recurrent.hidden_product(h_prev, self.t)
-        _check_shapes(gates_x, gates_h, c_prev)
-        # gates_x is this step's rows of the layer's own input projection, which nothing else reads
-        # (its backward keeps x and W_ih): the activations are built there, no new (B, 4H) array
+        _check_shapes("step", gates_x, gates_h, c_prev, (4,) + c_prev.shape)
+        # gates_x is this step's piece of the layer's own input projection, which nothing else reads
+        # (its backward keeps x and W_ih): the activations are built there, no new (4, B, H) array
         act = gates_x
         act += gates_h
         # h_t goes straight into its row of the layer's output, which then needs no stacking copy
@@ -149,7 +151,7 @@ class FusedLSTMStep(Function):
         if is_retaining_graph():
             da = recurrent.grad_rows(self.t)
             da[...] = act
-        else:  # act's own rows of the projection: the activations become their gradient in place
+        else:  # act's own piece of the projection: the activations become their gradient in place
             da = recurrent.grad_rows_in_place(self.t)
         dc_prev = cell_backward(da, c_prev, tanh_c, dh, dc, self.needs_grad[2])
         dh_prev = recurrent.hidden_gradient(da) if self.needs_grad[1] else None

@@ -2,6 +2,8 @@
 
     gates_x = x_t W_ih^T + b_ih + b_hh     (batch, H)  all steps at once, before the loop
     gates_h = h_{t-1} W_hh^T               (batch, H)
+    (on the layer's fast path both come as (1, batch, H), the one-gate case of the
+    gate-major layout of ops/input_projection.py)
     h_t = tanh(gates_x + gates_h)   or   relu(gates_x + gates_h)
 
 Backward: da = dh (1 - h_t^2) for tanh, dh [h_t > 0] for relu; the same da
@@ -30,8 +32,8 @@ def _check(nonlinearity):
 
 def _check_shapes(gates_x, gates_h):
     if gates_x.shape != gates_h.shape:
-        raise ValueError(f"RNN cell: gates_x and gates_h must have the same shape (batch, H), "
-                         f"got {gates_x.shape} and {gates_h.shape}")
+        raise ValueError(f"RNN cell: gates_x and gates_h must have the same shape, (batch, H) or (1, batch, H) "
+                         f"on the fast path, got {gates_x.shape} and {gates_h.shape}")
 
 
 def cell_forward(h, nonlinearity):
@@ -72,7 +74,7 @@ class FusedRNNCell(Function):
 
 
 class FusedRNNStep(Function):
-    """(gates_x, h_{t-1}, weight_hh) -> h_t, with gates_h = h_{t-1} W_hh^T made here by `recurrent`
+    """(gates_x (1, B, H), h_{t-1}, weight_hh) -> h_t, with gates_h = h_{t-1} W_hh^T made here by `recurrent`
     (a RecurrentWeight) for step t; weight_hh's gradient comes from the sequence."""
 
     def __init__(self, recurrent, t, nonlinearity="tanh"):
@@ -82,7 +84,7 @@ class FusedRNNStep(Function):
         recurrent = self.recurrent
         gates_h = recurrent.hidden_product(h_prev, self.t)
         _check_shapes(gates_x, gates_h)
-        h = xp_of(gates_x).add(gates_x, gates_h, out=recurrent.output_row(self.t))
+        h = xp_of(gates_x).add(gates_x[0], gates_h[0], out=recurrent.output_row(self.t))
         cell_forward(h, self.nonlinearity)
         self.save(h, weight_hh)  # weight_hh only for the version check
         return h
@@ -91,6 +93,7 @@ class FusedRNNStep(Function):
         h = self.saved[0]
         # gates_x, this step's rows of the projection, is read by no backward (the projection keeps
         # x and W_ih): da goes there, under retain_graph too
-        da = cell_backward(h, dh, self.nonlinearity, self.recurrent.grad_rows_in_place(self.t))
+        da = self.recurrent.grad_rows_in_place(self.t)  # (1, B, H)
+        cell_backward(h, dh, self.nonlinearity, da[0])
         dh_prev = self.recurrent.hidden_gradient(da) if self.needs_grad[1] else None
         return da, dh_prev, None
