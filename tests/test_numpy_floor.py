@@ -17,6 +17,7 @@ floor = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(floor)
 
 KINDS = ["lstm", "gru", "rnn"]
+LAYOUTS = ["row", "gate"]  # the gate activations as (T, B, G*H) or gate-major (G, T, B, H)
 STEPS, BATCH, INPUT, HIDDEN, OUTPUT = 4, 3, 3, 4, 2
 
 
@@ -53,17 +54,19 @@ def _reference_loss(kind, params, x):
     return loss
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_floor_loss_equals_the_stepwise_definition(kind):
+def test_floor_loss_equals_the_stepwise_definition(kind, layout):
     params, x = _problem(kind)
-    loss, _ = floor.loss_and_grads(kind, params, x)
+    loss, _ = floor.loss_and_grads(kind, params, x, layout)
     assert loss == pytest.approx(_reference_loss(kind, params, x), rel=1e-12)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_floor_gradients_match_central_differences(kind):
+def test_floor_gradients_match_central_differences(kind, layout):
     params, x = _problem(kind)
-    _, grads = floor.loss_and_grads(kind, params, x)
+    _, grads = floor.loss_and_grads(kind, params, x, layout)
     eps = 1e-6
     for name, p in params.items():
         numeric = np.zeros_like(p)
@@ -79,11 +82,12 @@ def test_floor_gradients_match_central_differences(kind):
         np.testing.assert_allclose(grads[name], numeric, rtol=1e-5, atol=1e-8, err_msg=f"{kind} {name}")
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_floor_gradients_match_pytorch_autograd(kind):
+def test_floor_gradients_match_pytorch_autograd(kind, layout):
     torch = pytest.importorskip("torch")
     params, x = _problem(kind)
-    loss, grads = floor.loss_and_grads(kind, params, x)
+    loss, grads = floor.loss_and_grads(kind, params, x, layout)
     layer = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[kind](INPUT, HIDDEN).double()
     head = torch.nn.Linear(HIDDEN, OUTPUT).double()
     with torch.no_grad():
@@ -102,11 +106,12 @@ def test_floor_gradients_match_pytorch_autograd(kind):
         np.testing.assert_allclose(grads[name], g, rtol=1e-10, atol=1e-12, err_msg=f"{kind} {name}")
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_floor_gradients_match_the_library_layers(kind):
+def test_floor_gradients_match_the_library_layers(kind, layout):
     layer_class = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[kind]
     params, x = _problem(kind)
-    loss, grads = floor.loss_and_grads(kind, params, x)
+    loss, grads = floor.loss_and_grads(kind, params, x, layout)
     layer = getattr(tr.nn, layer_class)(INPUT, HIDDEN).double()
     head = tr.nn.Linear(HIDDEN, OUTPUT).double()
     layer.load_state_dict({f"{name}_l0": params[name] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
@@ -123,11 +128,12 @@ def test_floor_gradients_match_the_library_layers(kind):
     np.testing.assert_allclose(grads["head_bias"], head.bias.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_floor_loss_and_grads_leaves_the_parameters_unchanged(kind):
+def test_floor_loss_and_grads_leaves_the_parameters_unchanged(kind, layout):
     params, x = _problem(kind)
     before = {name: p.copy() for name, p in params.items()}
-    floor.loss_and_grads(kind, params, x)
+    floor.loss_and_grads(kind, params, x, layout)
     for name, p in params.items():
         np.testing.assert_array_equal(p, before[name])
 

@@ -18,8 +18,10 @@ parameters and inputs:
     torch       PyTorch's fused nn.LSTM / nn.GRU / nn.RNN
     torch cell  a Python loop over nn.LSTMCell / GRUCell / RNNCell
     floor       tools/numpy_floor.py: hand-written NumPy forward and BPTT,
-                no autograd; what a NumPy engine can reach at best
-    GEMMs       the matrix products of the floor's step alone
+                no autograd; what a NumPy engine can reach at best (in the
+                faster gate layout for the batch size: gate-major from batch 2)
+    GEMMs       the matrix products of the floor's step alone (as one
+                (B, G*H) product per step each way)
 
 Each figure is the median of repeated steps after warm-up, in milliseconds;
 the columns are interleaved round by round, so a burst of load on a shared

@@ -5,6 +5,16 @@ It is what a NumPy engine could reach at best: one GEMM for all the input
 projections, one recurrent GEMM per step forward and one backward, the
 weight gradients as single GEMMs over all steps, pointwise work in place on
 preallocated buffers, and nothing kept for backward beyond the activations.
+
+The LSTM and GRU come in two layouts of the gate activations, and the floor
+takes the faster one for the batch size (layout=None):
+
+    "row"   (T, B, G*H), each gate a column slice of its step's rows: the plain
+            way, and the faster one at batch 1, where a slice of one row is
+            contiguous anyway and there are fewer arrays to index
+    "gate"  (G, T, B, H), each gate of each step one contiguous (B, H) block: NumPy's
+            pointwise loops run two to four times faster on contiguous blocks than on
+            column slices, which wins from batch 2 on (the library's fast path uses it)
 tools/bench.py times the library against it; tests/test_numpy_floor.py holds
 its gradients to PyTorch's and to central differences, so it is a reference
 one can trust.
@@ -256,17 +266,183 @@ def rnn_loss_and_grads(p, x):
     return loss, grads
 
 
-LOSS_AND_GRADS = {"lstm": lstm_loss_and_grads, "gru": gru_loss_and_grads, "rnn": rnn_loss_and_grads}
+# ---- gate-major: each gate of each step one contiguous (B, H) block ------------------------------------------------
+
+def _gate_major_projection(x, weight_ih, bias, gates):
+    """x_t W_k^T + bias_k for every step and gate k: one GEMM per gate -> (G, T, B, H)."""
+    steps, batch, size = x.shape
+    hidden = weight_ih.shape[0] // gates
+    w = weight_ih.reshape(gates, hidden, size).transpose(0, 2, 1)           # (G, I, H)
+    out = np.matmul(x.reshape(steps * batch, size), w)
+    out += bias.reshape(gates, 1, hidden)
+    return out.reshape(gates, steps, batch, hidden)
 
 
-def loss_and_grads(kind, params, x):
-    """(loss, {name: dloss/dparam}) for x: (T, B, I); params are not changed."""
-    return LOSS_AND_GRADS[kind](params, x)
+def _gate_major_weight_grads(x, h_prev, d_input_side, d_hidden_side, grads):
+    """_weight_grads for gate-major gradients: d_input_side (G, T, B, H); d_hidden_side a list
+    of (g, T, B, H) pieces along the gate axis (one for LSTM, [r z, n] for GRU)."""
+    steps, batch, _ = x.shape
+    rows = steps * batch
+    hp = h_prev.reshape(rows, -1)
+
+    def per_gate(d, inputs):  # [dW_k] = [d_k^T inputs] stacked along the rows, one GEMM per gate
+        d = d.reshape(d.shape[0], rows, -1)
+        return np.matmul(d.transpose(0, 2, 1), inputs).reshape(-1, inputs.shape[1]), d.sum(axis=1).reshape(-1)
+
+    grads["weight_ih"], grads["bias_ih"] = per_gate(d_input_side, x.reshape(rows, -1))
+    pieces = [per_gate(d, hp) for d in d_hidden_side]
+    grads["weight_hh"] = np.concatenate([w for w, _ in pieces])
+    grads["bias_hh"] = np.concatenate([b for _, b in pieces])
 
 
-def train_step(kind, params, x, lr=0.01):
+def lstm_gate_major_loss_and_grads(p, x):
+    steps, batch, _ = x.shape
+    hidden = p["weight_hh"].shape[1]
+    w_hh = p["weight_hh"]
+    w_hh_t = np.ascontiguousarray(w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))   # W_k^T, (4, H, H)
+    acts = _gate_major_projection(x, p["weight_ih"], p["bias_ih"] + p["bias_hh"], 4)   # becomes i, f, g, o
+    hs = np.zeros((steps + 1, batch, hidden), x.dtype)
+    cs = np.zeros((steps + 1, batch, hidden), x.dtype)
+    tanh_cs = np.empty((steps, batch, hidden), x.dtype)
+    rec = np.empty((4, batch, hidden), x.dtype)
+    for t in range(steps):
+        a = acts[:, t]
+        np.matmul(hs[t], w_hh_t, out=rec)   # one GEMM per gate
+        a += rec
+        i, f, g, o = a
+        _sigmoid_(a[0:2])
+        np.tanh(g, out=g)
+        _sigmoid_(o)
+        np.multiply(f, cs[t], out=cs[t + 1])
+        np.multiply(i, g, out=rec[0])
+        cs[t + 1] += rec[0]
+        np.tanh(cs[t + 1], out=tanh_cs[t])
+        np.multiply(o, tanh_cs[t], out=hs[t + 1])
+
+    loss, d_hs, grads = _head(p, hs[1:])
+
+    # backward; acts[:, t] is overwritten by d(loss)/d(pre-activation gates at t), as in the row layout
+    dh = np.zeros((batch, hidden), x.dtype)
+    dc = np.zeros((batch, hidden), x.dtype)
+    s = np.empty((batch, hidden), x.dtype)
+    d_rec = np.empty((batch, 4 * hidden), x.dtype)
+    for t in reversed(range(steps)):
+        a = acts[:, t]
+        i, f, g, o = a
+        tc = tanh_cs[t]
+        dh += d_hs[t]
+        np.multiply(tc, tc, out=s)
+        np.subtract(1, s, out=s)
+        s *= o
+        s *= dh
+        dc += s
+        np.subtract(1, o, out=s)
+        s *= tc
+        s *= dh
+        o *= s
+        np.subtract(1, i, out=s)
+        s *= g
+        s *= dc
+        np.multiply(g, g, out=tc)
+        np.subtract(1, tc, out=tc)
+        tc *= dc
+        np.multiply(tc, i, out=g)
+        i *= s
+        np.subtract(1, f, out=s)
+        s *= cs[t]
+        s *= dc
+        dc *= f
+        f *= s
+        np.concatenate(a, axis=1, out=d_rec)   # the gates side by side: one GEMM for dh_{t-1}
+        np.matmul(d_rec, w_hh, out=dh)
+    _gate_major_weight_grads(x, hs[:-1], acts, [acts], grads)
+    return loss, grads
+
+
+def gru_gate_major_loss_and_grads(p, x):
+    steps, batch, _ = x.shape
+    hidden = p["weight_hh"].shape[1]
+    w_hh, b_hh = p["weight_hh"], p["bias_hh"].reshape(3, 1, hidden)
+    w_hh_t = np.ascontiguousarray(w_hh.reshape(3, hidden, hidden).transpose(0, 2, 1))   # W_k^T, (3, H, H)
+    acts = _gate_major_projection(x, p["weight_ih"], p["bias_ih"], 3)                   # becomes r, z, n
+    hs = np.zeros((steps + 1, batch, hidden), x.dtype)
+    hns = np.empty((steps, batch, hidden), x.dtype)              # h_{t-1} W_hn^T + b_hn
+    rec = np.empty((3, batch, hidden), x.dtype)
+    for t in range(steps):
+        a = acts[:, t]
+        np.matmul(hs[t], w_hh_t, out=rec)   # one GEMM per gate
+        rec += b_hh
+        r, z, n = a
+        a[0:2] += rec[0:2]
+        _sigmoid_(a[0:2])
+        hns[t] = rec[2]
+        np.multiply(r, hns[t], out=rec[0])
+        n += rec[0]
+        np.tanh(n, out=n)
+        # h_t = n + z * (h_{t-1} - n)
+        h = hs[t + 1]
+        np.subtract(hs[t], n, out=h)
+        h *= z
+        h += n
+
+    loss, d_hs, grads = _head(p, hs[1:])
+
+    # backward; acts[:, t] becomes d(pre-activation)[t] on the input side, hns[t] d(h W_hn^T + b_hn)
+    dh = np.zeros((batch, hidden), x.dtype)
+    s1, s2, s3 = (np.empty((batch, hidden), x.dtype) for _ in range(3))
+    d_rec = np.empty((batch, 3 * hidden), x.dtype)
+    for t in reversed(range(steps)):
+        a = acts[:, t]
+        r, z, n = a
+        dh += d_hs[t]
+        np.subtract(1, z, out=s3)
+        # dn = dh * (1 - z) * (1 - n^2)
+        np.multiply(n, n, out=s1)
+        np.subtract(1, s1, out=s1)
+        s1 *= s3
+        s1 *= dh
+        # dz = dh * (h_{t-1} - n) * z * (1 - z)
+        np.subtract(hs[t], n, out=s2)
+        s2 *= s3
+        s2 *= z
+        s2 *= dh
+        dh *= z   # the direct path h_{t-1} -> h_t
+        # dr = dn * hn * r * (1 - r);  d(hn) = dn * r
+        np.subtract(1, r, out=s3)
+        s3 *= r
+        s3 *= hns[t]
+        s3 *= s1
+        np.multiply(s1, r, out=hns[t])
+        r[...] = s3
+        z[...] = s2
+        n[...] = s1
+        np.concatenate((r, z, hns[t]), axis=1, out=d_rec)
+        np.matmul(d_rec, w_hh, out=s1)
+        dh += s1
+    _gate_major_weight_grads(x, hs[:-1], acts, [acts[0:2], hns[None]], grads)
+    return loss, grads
+
+
+LOSS_AND_GRADS = {("lstm", "row"): lstm_loss_and_grads, ("gru", "row"): gru_loss_and_grads,
+                  ("rnn", "row"): rnn_loss_and_grads, ("lstm", "gate"): lstm_gate_major_loss_and_grads,
+                  ("gru", "gate"): gru_gate_major_loss_and_grads,
+                  ("rnn", "gate"): rnn_loss_and_grads}  # one gate: both layouts are the same
+
+
+def faster_layout(batch):
+    """The layout the floor takes for a batch size: measured, "row" only pays at batch 1."""
+    return "row" if batch == 1 else "gate"
+
+
+def loss_and_grads(kind, params, x, layout=None):
+    """(loss, {name: dloss/dparam}) for x: (T, B, I); params are not changed. layout: "row", "gate"
+    or None, the faster one for x's batch size."""
+    return LOSS_AND_GRADS[kind, layout or faster_layout(x.shape[1])](params, x)
+
+
+def train_step(kind, params, x, lr=0.01, layout=None):
     """One forward, BPTT and SGD update of `params` in place; returns the loss."""
-    loss, grads = LOSS_AND_GRADS[kind](params, x)
+    loss, grads = loss_and_grads(kind, params, x, layout)
     for name, g in grads.items():
         params[name] -= lr * g
     return loss
