@@ -91,6 +91,21 @@ def test_same_tensor_on_both_sides_sums_both_gradients(device, leaf):
     np.testing.assert_allclose(a.grad.numpy(), 2 * a.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("detached", ["left", "right"])
+def test_mul_of_a_tensor_and_its_detached_self_gives_only_one_gradient(device, leaf, detached):
+    a = leaf(4)
+    out = a.detach() * a if detached == "left" else a * a.detach()
+    out.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), a.numpy(), rtol=1e-12)
+
+
+def test_mul_computes_no_gradient_for_an_input_that_needs_none(device):
+    a = tr.randn(3, device=device, requires_grad=True)
+    out = a * tr.randn(3, device=device)
+    grads = out.grad_fn.backward(tr.ones(3, device=device).data)
+    assert grads[0] is not None and grads[1] is None
+
+
 def test_incompatible_shapes_raise_op_error_naming_op_and_shapes(device):
     a, b = tr.ones(2, 3, device=device), tr.ones(4, 5, device=device)
     with pytest.raises(tr.OpError, match=rf"Add: .*shape \(2, 3\) float32 on {device}, shape \(4, 5\)"):

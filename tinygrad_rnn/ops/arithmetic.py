@@ -39,7 +39,11 @@ class Mul(Function):
 
     def backward(self, g):
         a, b = self.saved
-        return g * b, g * a
+        need_a, need_b = self.needs_grad
+        da = g * b if need_a else None
+        if need_b and da is not None and a is b:  # x * x: the second gradient is the first, g * x
+            return da, da
+        return da, (g * a if need_b else None)
 
 
 class Div(Function):
