@@ -8,7 +8,7 @@
     x_t: (batch, input_size), W_ih: (4H, input_size), W_hh: (4H, H), b_ih, b_hh: (4H,)
 
 Gate order i, f, g, o is PyTorch's. The fast path makes x_t W_ih^T + b_ih + b_hh for all
-steps at once (ops/input_projection.py), then one node per step, FusedLSTMStep in
+steps at once, gate-major (ops/input_projection.py), then one node per step, FusedLSTMStep in
 tinygrad_rnn/ops/lstm_cell.py, which adds h_{t-1} W_hh^T and runs the cell.
 """
 

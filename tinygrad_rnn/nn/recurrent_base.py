@@ -5,21 +5,21 @@ A family supplies its maths as three methods, everything else lives here:
     step(x_t, state, w)            the cell from primitive ops (matmul, add, sigmoid,
                                    tanh, mul, split) -> new state
     project(x, w)                  gates_x = x W_ih^T + biases, for every step at once
-                                   (one InputProjection op)
+                                   (one InputProjection op), gate-major (G, T*batch, H)
     fused_step(gates_x_t, state, recurrent, t, w)
-                                   the family's fused step op from tinygrad_rnn/ops:
-                                   one (batch, G*H) matmul with W_hh^T and the cell's
-                                   pointwise maths, one node -> new state
+                                   the family's fused step op from tinygrad_rnn/ops on the
+                                   step's (G, batch, H) piece: the products with W_hh^T and
+                                   the cell's pointwise maths, one node -> new state
 
     w = (weight_ih, weight_hh, bias_ih, bias_hh), biases None when bias=False
     state = (h,) or, for the LSTM, (h, c); each (batch, H)
 
 Two implementations, one set of numbers: impl="composite" runs `step` at
-every time step, the graph a reader follows; impl="fused" makes one matmul
-for the input projections of all steps, then per step one fused op (the
+every time step, the graph a reader follows; impl="fused" makes one matmul per
+gate for the input projections of all steps, then per step one fused op (the
 recurrent matmul and the cell, with a hand-written backward). impl=None follows the global default,
 `set_recurrent_impl("fused" | "composite")`. The fast path also takes W_hh's
-gradient for all steps in one matmul: `recurrent` is a RecurrentWeight
+gradient for all steps in one matmul per gate: `recurrent` is a RecurrentWeight
 (tinygrad_rnn/ops/recurrent_weight.py) that records what each step read.
 
 The layer driver records each step under the scopes
@@ -106,7 +106,7 @@ class _RecurrentMixin:
 
     def fused_sequence(self, x, w, batch):
         """The fast path's work before the loop, x: (T * batch, in) -> (pieces, recurrent):
-        gates_x of all steps from one matmul, cut into T (batch, G*H) pieces, and the
+        gates_x of all steps from one matmul per gate, cut into T (G, batch, H) pieces, and the
         RecurrentWeight that makes each step's gates_h and W_hh's gradient."""
         steps = x.shape[0] // batch
         recurrent = RecurrentWeight(w[1], steps, w[3] if self.keeps_hidden_bias else None)
