@@ -108,6 +108,99 @@ def _weight_grads(x, h_prev, d_input_side, d_hidden_side, grads):
     grads["bias_hh"] = np.concatenate([d.sum(axis=0) for d in pieces]) if len(pieces) > 1 else grads["bias_ih"].copy()
 
 
+def _cut(a, gates):
+    """The G column slices (B, H) of a row-layout step's gates (B, G*H)."""
+    hidden = a.shape[1] // gates
+    return [a[:, k * hidden:(k + 1) * hidden] for k in range(gates)]
+
+
+def _lstm_cell(a_if, gates, c_prev, c, tanh_c, h, tmp):
+    """The LSTM cell in place: gates = (i, f, g, o) pre-activations (a_if: i and f as one block) become
+    the activations; c, tanh(c) and h are written into their buffers. tmp: a free (B, H) array."""
+    i, f, g, o = gates
+    _sigmoid_(a_if)
+    np.tanh(g, out=g)
+    _sigmoid_(o)
+    np.multiply(f, c_prev, out=c)
+    np.multiply(i, g, out=tmp)
+    c += tmp
+    np.tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=h)
+
+
+def _lstm_cell_backward(gates, tc, c_prev, dh, dc, s):
+    """gates = (i, f, g, o) become d(pre-activations) in place; dc becomes dc_{t-1}; tc (tanh(c_t)) and s
+    are overwritten."""
+    i, f, g, o = gates
+    # dc_t = dc + dh * o * (1 - tanh(c_t)^2)
+    np.multiply(tc, tc, out=s)
+    np.subtract(1, s, out=s)
+    s *= o
+    s *= dh
+    dc += s
+    # do = dh * tanh(c_t) * o * (1 - o)
+    np.subtract(1, o, out=s)
+    s *= tc
+    s *= dh
+    o *= s
+    # di = dc_t * g * i * (1 - i);  dg = dc_t * i * (1 - g^2)   (tc is free now)
+    np.subtract(1, i, out=s)
+    s *= g
+    s *= dc
+    np.multiply(g, g, out=tc)
+    np.subtract(1, tc, out=tc)
+    tc *= dc
+    np.multiply(tc, i, out=g)
+    i *= s
+    # df = dc_t * c_{t-1} * f * (1 - f);  dc_{t-1} = dc_t * f
+    np.subtract(1, f, out=s)
+    s *= c_prev
+    s *= dc
+    dc *= f
+    f *= s
+
+
+def _gru_cell(a_rz, gates, hn, h_prev, h, tmp):
+    """The GRU cell in place: gates = (r, z, n) pre-activations, r and z with h_r, h_z added already (a_rz: the
+    two as one block), n holding x_n; hn = h_{t-1} W_hn^T + b_hn; h_t is written into h. tmp: a free (B, H) array."""
+    r, z, n = gates
+    _sigmoid_(a_rz)
+    np.multiply(r, hn, out=tmp)
+    n += tmp
+    np.tanh(n, out=n)
+    # h_t = n + z * (h_{t-1} - n)
+    np.subtract(h_prev, n, out=h)
+    h *= z
+    h += n
+
+
+def _gru_cell_backward(gates, hn, h_prev, dh, s1, s2, s3):
+    """gates = (r, z, n) become d(pre-activations) on the input side and hn d(h W_hn^T + b_hn), in place;
+    dh becomes its direct share of dh_{t-1} (dh * z); s1, s2, s3 are scratch."""
+    r, z, n = gates
+    np.subtract(1, z, out=s3)
+    # dn = dh * (1 - z) * (1 - n^2)
+    np.multiply(n, n, out=s1)
+    np.subtract(1, s1, out=s1)
+    s1 *= s3
+    s1 *= dh
+    # dz = dh * (h_{t-1} - n) * z * (1 - z)
+    np.subtract(h_prev, n, out=s2)
+    s2 *= s3
+    s2 *= z
+    s2 *= dh
+    dh *= z   # the direct path h_{t-1} -> h_t
+    # dr = dn * hn * r * (1 - r);  d(hn) = dn * r
+    np.subtract(1, r, out=s3)
+    s3 *= r
+    s3 *= hn
+    s3 *= s1
+    np.multiply(s1, r, out=hn)
+    r[...] = s3
+    z[...] = s2
+    n[...] = s1
+
+
 def lstm_loss_and_grads(p, x):
     steps, batch, _ = x.shape
     hidden = p["weight_hh"].shape[1]
@@ -122,15 +215,7 @@ def lstm_loss_and_grads(p, x):
         a = acts[t]
         np.matmul(hs[t], w_hh_t, out=rec)
         a += rec
-        i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
-        _sigmoid_(a[:, :2 * hidden])
-        np.tanh(g, out=g)
-        _sigmoid_(o)
-        np.multiply(f, cs[t], out=cs[t + 1])
-        np.multiply(i, g, out=rec[:, :hidden])
-        cs[t + 1] += rec[:, :hidden]
-        np.tanh(cs[t + 1], out=tanh_cs[t])
-        np.multiply(o, tanh_cs[t], out=hs[t + 1])
+        _lstm_cell(a[:, :2 * hidden], _cut(a, 4), cs[t], cs[t + 1], tanh_cs[t], hs[t + 1], rec[:, :hidden])
 
     loss, d_hs, grads = _head(p, hs[1:])
 
@@ -140,35 +225,8 @@ def lstm_loss_and_grads(p, x):
     s = np.empty((batch, hidden), x.dtype)
     for t in reversed(range(steps)):
         a = acts[t]
-        i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
-        tc = tanh_cs[t]
         dh += d_hs[t]
-        # dc_t = dc + dh * o * (1 - tanh(c_t)^2)
-        np.multiply(tc, tc, out=s)
-        np.subtract(1, s, out=s)
-        s *= o
-        s *= dh
-        dc += s
-        # do = dh * tanh(c_t) * o * (1 - o)
-        np.subtract(1, o, out=s)
-        s *= tc
-        s *= dh
-        o *= s
-        # di = dc_t * g * i * (1 - i);  dg = dc_t * i * (1 - g^2)   (tanh_cs[t] is free now)
-        np.subtract(1, i, out=s)
-        s *= g
-        s *= dc
-        np.multiply(g, g, out=tc)
-        np.subtract(1, tc, out=tc)
-        tc *= dc
-        np.multiply(tc, i, out=g)
-        i *= s
-        # df = dc_t * c_{t-1} * f * (1 - f);  dc_{t-1} = dc_t * f
-        np.subtract(1, f, out=s)
-        s *= cs[t]
-        s *= dc
-        dc *= f
-        f *= s
+        _lstm_cell_backward(_cut(a, 4), tanh_cs[t], cs[t], dh, dc, s)
         np.matmul(a, w_hh, out=dh)
     _weight_grads(x, hs[:-1], acts, [acts], grads)
     return loss, grads
@@ -186,18 +244,9 @@ def gru_loss_and_grads(p, x):
         a = acts[t]
         np.matmul(hs[t], w_hh_t, out=rec)
         rec += b_hh
-        r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
         a[:, :2 * hidden] += rec[:, :2 * hidden]
-        _sigmoid_(a[:, :2 * hidden])
         hns[t] = rec[:, 2 * hidden:]
-        np.multiply(r, hns[t], out=rec[:, :hidden])
-        n += rec[:, :hidden]
-        np.tanh(n, out=n)
-        # h_t = n + z * (h_{t-1} - n)
-        h = hs[t + 1]
-        np.subtract(hs[t], n, out=h)
-        h *= z
-        h += n
+        _gru_cell(a[:, :2 * hidden], _cut(a, 3), hns[t], hs[t], hs[t + 1], rec[:, :hidden])
 
     loss, d_hs, grads = _head(p, hs[1:])
 
@@ -207,29 +256,8 @@ def gru_loss_and_grads(p, x):
     d_rec = np.empty((batch, 3 * hidden), x.dtype)
     for t in reversed(range(steps)):
         a = acts[t]
-        r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
         dh += d_hs[t]
-        np.subtract(1, z, out=s3)
-        # dn = dh * (1 - z) * (1 - n^2)
-        np.multiply(n, n, out=s1)
-        np.subtract(1, s1, out=s1)
-        s1 *= s3
-        s1 *= dh
-        # dz = dh * (h_{t-1} - n) * z * (1 - z)
-        np.subtract(hs[t], n, out=s2)
-        s2 *= s3
-        s2 *= z
-        s2 *= dh
-        dh *= z   # the direct path h_{t-1} -> h_t
-        # dr = dn * hn * r * (1 - r);  d(hn) = dn * r
-        np.subtract(1, r, out=s3)
-        s3 *= r
-        s3 *= hns[t]
-        s3 *= s1
-        np.multiply(s1, r, out=hns[t])
-        r[...] = s3
-        z[...] = s2
-        n[...] = s1
+        _gru_cell_backward(_cut(a, 3), hns[t], hs[t], dh, s1, s2, s3)
         d_rec[:, :2 * hidden] = a[:, :2 * hidden]
         d_rec[:, 2 * hidden:] = hns[t]
         np.matmul(d_rec, w_hh, out=s1)
@@ -309,15 +337,7 @@ def lstm_gate_major_loss_and_grads(p, x):
         a = acts[:, t]
         np.matmul(hs[t], w_hh_t, out=rec)   # one GEMM per gate
         a += rec
-        i, f, g, o = a
-        _sigmoid_(a[0:2])
-        np.tanh(g, out=g)
-        _sigmoid_(o)
-        np.multiply(f, cs[t], out=cs[t + 1])
-        np.multiply(i, g, out=rec[0])
-        cs[t + 1] += rec[0]
-        np.tanh(cs[t + 1], out=tanh_cs[t])
-        np.multiply(o, tanh_cs[t], out=hs[t + 1])
+        _lstm_cell(a[0:2], a, cs[t], cs[t + 1], tanh_cs[t], hs[t + 1], rec[0])
 
     loss, d_hs, grads = _head(p, hs[1:])
 
@@ -328,31 +348,8 @@ def lstm_gate_major_loss_and_grads(p, x):
     d_rec = np.empty((batch, 4 * hidden), x.dtype)
     for t in reversed(range(steps)):
         a = acts[:, t]
-        i, f, g, o = a
-        tc = tanh_cs[t]
         dh += d_hs[t]
-        np.multiply(tc, tc, out=s)
-        np.subtract(1, s, out=s)
-        s *= o
-        s *= dh
-        dc += s
-        np.subtract(1, o, out=s)
-        s *= tc
-        s *= dh
-        o *= s
-        np.subtract(1, i, out=s)
-        s *= g
-        s *= dc
-        np.multiply(g, g, out=tc)
-        np.subtract(1, tc, out=tc)
-        tc *= dc
-        np.multiply(tc, i, out=g)
-        i *= s
-        np.subtract(1, f, out=s)
-        s *= cs[t]
-        s *= dc
-        dc *= f
-        f *= s
+        _lstm_cell_backward(a, tanh_cs[t], cs[t], dh, dc, s)
         np.concatenate(a, axis=1, out=d_rec)   # the gates side by side: one GEMM for dh_{t-1}
         np.matmul(d_rec, w_hh, out=dh)
     _gate_major_weight_grads(x, hs[:-1], acts, [acts], grads)
@@ -372,18 +369,9 @@ def gru_gate_major_loss_and_grads(p, x):
         a = acts[:, t]
         np.matmul(hs[t], w_hh_t, out=rec)   # one GEMM per gate
         rec += b_hh
-        r, z, n = a
         a[0:2] += rec[0:2]
-        _sigmoid_(a[0:2])
         hns[t] = rec[2]
-        np.multiply(r, hns[t], out=rec[0])
-        n += rec[0]
-        np.tanh(n, out=n)
-        # h_t = n + z * (h_{t-1} - n)
-        h = hs[t + 1]
-        np.subtract(hs[t], n, out=h)
-        h *= z
-        h += n
+        _gru_cell(a[0:2], a, hns[t], hs[t], hs[t + 1], rec[0])
 
     loss, d_hs, grads = _head(p, hs[1:])
 
@@ -393,30 +381,9 @@ def gru_gate_major_loss_and_grads(p, x):
     d_rec = np.empty((batch, 3 * hidden), x.dtype)
     for t in reversed(range(steps)):
         a = acts[:, t]
-        r, z, n = a
         dh += d_hs[t]
-        np.subtract(1, z, out=s3)
-        # dn = dh * (1 - z) * (1 - n^2)
-        np.multiply(n, n, out=s1)
-        np.subtract(1, s1, out=s1)
-        s1 *= s3
-        s1 *= dh
-        # dz = dh * (h_{t-1} - n) * z * (1 - z)
-        np.subtract(hs[t], n, out=s2)
-        s2 *= s3
-        s2 *= z
-        s2 *= dh
-        dh *= z   # the direct path h_{t-1} -> h_t
-        # dr = dn * hn * r * (1 - r);  d(hn) = dn * r
-        np.subtract(1, r, out=s3)
-        s3 *= r
-        s3 *= hns[t]
-        s3 *= s1
-        np.multiply(s1, r, out=hns[t])
-        r[...] = s3
-        z[...] = s2
-        n[...] = s1
-        np.concatenate((r, z, hns[t]), axis=1, out=d_rec)
+        _gru_cell_backward(a, hns[t], hs[t], dh, s1, s2, s3)
+        np.concatenate((a[0], a[1], hns[t]), axis=1, out=d_rec)
         np.matmul(d_rec, w_hh, out=s1)
         dh += s1
     _gate_major_weight_grads(x, hs[:-1], acts, [acts[0:2], hns[None]], grads)

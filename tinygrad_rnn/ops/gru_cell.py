@@ -35,6 +35,7 @@ ops/input_projection.py). Two ops share it:
 
 from ..autograd import Function, is_retaining_graph
 from ..backend import xp_of
+from .gate_layout import check_gates, gate_major
 from .lstm_cell import sigmoid_
 
 
@@ -79,28 +80,16 @@ def cell_backward(act, h_n, h_prev, dh, d_reset=None):
     return dh_prev
 
 
-def _check_shapes(where, gates_x, gates_h, h_prev, expected):
-    if gates_x.shape != gates_h.shape or gates_x.shape != expected:
-        raise ValueError(f"GRU {where}: expected gates_x and gates_h of shape {expected} for h_prev of shape "
-                         f"{h_prev.shape}, got {gates_x.shape} and {gates_h.shape}")
-
-
-def _gate_major(rows):
-    """(batch, 3H) in PyTorch's column order -> the (3, batch, H) view of its gates."""
-    batch, width = rows.shape
-    return rows.reshape(batch, 3, width // 3).transpose(1, 0, 2)
-
-
 class FusedGRUCell(Function):
     """(gates_x, gates_h, h_{t-1}) -> (h_t, r), on (batch, 3H) gates; the equations are in the module docstring."""
 
     def forward(self, gates_x, gates_h, h_prev):
-        _check_shapes("cell", gates_x, gates_h, h_prev, h_prev.shape[:-1] + (3 * h_prev.shape[-1],))
+        check_gates("GRU", "cell", gates_x, gates_h, "h_prev", h_prev, h_prev.shape[:-1] + (3 * h_prev.shape[-1],))
         hidden = h_prev.shape[-1]
         rows = gates_x.copy()  # r, z and n are built in this fresh array
         rows[..., :2 * hidden] += gates_h[..., :2 * hidden]
         h_n = gates_h[..., 2 * hidden:]
-        h = cell_forward(_gate_major(rows), h_n, h_prev)
+        h = cell_forward(gate_major(rows, 3), h_n, h_prev)
         self.save(rows, h_n, h_prev)
         return h, rows[..., :hidden].copy()  # r: a copy, because backward overwrites rows
 
@@ -112,7 +101,7 @@ class FusedGRUCell(Function):
         dhn = h_n.copy()          # h_n is a view of the input gates_h: never written
         if dh is None:
             dh = xp.zeros_like(h_prev)
-        dh_prev = cell_backward(_gate_major(rows), dhn, h_prev, dh, d_reset)
+        dh_prev = cell_backward(gate_major(rows, 3), dhn, h_prev, dh, d_reset)
         dgates_h = xp.concatenate([rows[..., :2 * h_n.shape[-1]], dhn], axis=-1) if self.needs_grad[1] else None
         return rows, dgates_h, (dh_prev if self.needs_grad[2] else None)
 
@@ -127,7 +116,7 @@ class FusedGRUStep(Function):
     def forward(self, gates_x, h_prev, weight_hh):
         recurrent = self.recurrent
         gates_h = recurrent.hidden_product(h_prev, self.t)
-        _check_shapes("step", gates_x, gates_h, h_prev, (3,) + h_prev.shape)
+        check_gates("GRU", "step", gates_x, gates_h, "h_prev", h_prev, (3,) + h_prev.shape)
         # gates_x is this step's piece of the layer's own input projection, which nothing else reads
         # (its backward keeps x and W_ih): r, z and n are built there; h_n outlives the scratch gates_h
         act = gates_x

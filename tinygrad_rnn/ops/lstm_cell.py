@@ -36,6 +36,7 @@ ops/input_projection.py). Two ops share it:
 
 from ..autograd import Function, is_retaining_graph
 from ..backend import xp_of
+from .gate_layout import check_gates, gate_major
 
 
 def sigmoid_(v):
@@ -96,19 +97,13 @@ def cell_backward(act, c_prev, tanh_c, dh, dc, needs_dc_prev):
     return dc_prev
 
 
-def _check_shapes(where, gates_x, gates_h, c_prev, expected):
-    if gates_x.shape != gates_h.shape or gates_x.shape != expected:
-        raise ValueError(f"LSTM {where}: expected gates_x and gates_h of shape {expected} for c_prev of shape "
-                         f"{c_prev.shape}, got {gates_x.shape} and {gates_h.shape}")
-
-
 class FusedLSTMCell(Function):
     """(gates_x, gates_h, c_{t-1}) -> (h_t, c_t), on (batch, 4H) gates; the equations are in the module docstring."""
 
     def forward(self, gates_x, gates_h, c_prev):
-        _check_shapes("cell", gates_x, gates_h, c_prev, c_prev.shape[:-1] + (4 * c_prev.shape[-1],))
+        check_gates("LSTM", "cell", gates_x, gates_h, "c_prev", c_prev, c_prev.shape[:-1] + (4 * c_prev.shape[-1],))
         rows = gates_x + gates_h  # a fresh array: the activations are written into it in place
-        h, c, tanh_c = cell_forward(_gate_major(rows), c_prev)
+        h, c, tanh_c = cell_forward(gate_major(rows, 4), c_prev)
         self.save(rows, c_prev, tanh_c)
         return h, c
 
@@ -116,14 +111,8 @@ class FusedLSTMCell(Function):
         rows, c_prev, tanh_c = self.saved
         # the activations become their own gradient, unless a later backward still needs them
         da = rows.copy() if is_retaining_graph() else rows
-        dc_prev = cell_backward(_gate_major(da), c_prev, tanh_c, dh, dc, self.needs_grad[2])
+        dc_prev = cell_backward(gate_major(da, 4), c_prev, tanh_c, dh, dc, self.needs_grad[2])
         return da, da, dc_prev
-
-
-def _gate_major(rows):
-    """(batch, 4H) in PyTorch's column order -> the (4, batch, H) view of its gates."""
-    batch, width = rows.shape
-    return rows.reshape(batch, 4, width // 4).transpose(1, 0, 2)
 
 
 class FusedLSTMStep(Function):
@@ -135,7 +124,7 @@ class FusedLSTMStep(Function):
 
     def forward(self, gates_x, h_prev, c_prev, weight_hh):
         gates_h = self.recurrent.hidden_product(h_prev, self.t)
-        _check_shapes("step", gates_x, gates_h, c_prev, (4,) + c_prev.shape)
+        check_gates("LSTM", "step", gates_x, gates_h, "c_prev", c_prev, (4,) + c_prev.shape)
         # gates_x is this step's piece of the layer's own input projection, which nothing else reads
         # (its backward keeps x and W_ih): the activations are built there, no new (4, B, H) array
         act = gates_x
