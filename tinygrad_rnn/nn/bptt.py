@@ -78,9 +78,8 @@ def unroll(cell, x, state=None):
     __name__ stands in for the class name)."""
     hidden, name = [], type(cell).__name__ if isinstance(cell, Module) else getattr(cell, "__name__", "cell")
     with autograd.scope(f"{name} layer 0 forward"):
-        for t in range(x.shape[0]):
-            with autograd.scope(f"t={t}"):
-                state = cell(x[t], state)
+        for t in autograd.step_scopes(range(x.shape[0])):
+            state = cell(x[t], state)
             hidden.append(state[0] if isinstance(state, (tuple, list)) else state)
     return hidden, state
 

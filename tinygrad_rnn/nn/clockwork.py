@@ -97,16 +97,15 @@ class ClockworkRNN(Module):
         with autograd.scope(f"{name} layer 0 forward"):
             mask = backend.as_array(connectivity_mask(self.hidden_size, self.periods), dtype=x.dtype, device=x.device)
             weight_hh = self.weight_hh * mask
-            for t in range(steps):
-                with autograd.scope(f"t={t}"):
-                    active = backend.as_array(active_units(self.hidden_size, self.periods, start_step + t),
-                                              device=x.device)
-                    a = x[t] @ self.weight_ih.T + h @ weight_hh.T
-                    if self.bias_ih is not None:
-                        a = a + self.bias_ih + self.bias_hh
-                    h_new = where(active, a.tanh(), h)
-                    h, out = advance(h_new, h, lengths, t, x)
-                    outputs.append(out)
+            for t in autograd.step_scopes(range(steps)):
+                active = backend.as_array(active_units(self.hidden_size, self.periods, start_step + t),
+                                          device=x.device)
+                a = x[t] @ self.weight_ih.T + h @ weight_hh.T
+                if self.bias_ih is not None:
+                    a = a + self.bias_ih + self.bias_hh
+                h_new = where(active, a.tanh(), h)
+                h, out = advance(h_new, h, lengths, t, x)
+                outputs.append(out)
         output = stack(outputs, axis=0)
         return (output.transpose(0, 1) if self.batch_first else output), h.unsqueeze(0)
 

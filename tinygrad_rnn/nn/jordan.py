@@ -68,11 +68,10 @@ class JordanRNN(Module):
         params = (self.weight_ih, self.weight_yh, self.weight_hy, self.bias_ih, self.bias_yh, self.bias_hy)
         y, outputs = y0[0], []
         with autograd.scope(f"{name} layer 0 forward"):
-            for t in range(steps):
-                with autograd.scope(f"t={t}"):
-                    y_new, _ = jordan_step(x[t], y, *params)
-                    y, out = advance(y_new, y, lengths, t, x)
-                    outputs.append(out)
+            for t in autograd.step_scopes(range(steps)):
+                y_new, _ = jordan_step(x[t], y, *params)
+                y, out = advance(y_new, y, lengths, t, x)
+                outputs.append(out)
         output = stack(outputs, axis=0)
         return (output.transpose(0, 1) if self.batch_first else output), y.unsqueeze(0)
 

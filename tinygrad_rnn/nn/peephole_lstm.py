@@ -144,16 +144,15 @@ class PeepholeLSTM(Module):
             h, c = hx[0][k], hx[1][k]
             outputs = []
             with autograd.scope(f"{where_} layer {k} forward"):
-                for t in range(steps):
-                    with autograd.scope(f"t={t}"):
-                        h_new, c_new = peephole_lstm_step(x[t], h, c, *params)
-                        if lengths is None:
-                            h, c = h_new, c_new
-                            outputs.append(h)
-                        else:
-                            valid = step_mask(lengths, t, x)
-                            h, c = where(valid, h_new, h), where(valid, c_new, c)
-                            outputs.append(where(valid, h_new, 0.0))
+                for t in autograd.step_scopes(range(steps)):
+                    h_new, c_new = peephole_lstm_step(x[t], h, c, *params)
+                    if lengths is None:
+                        h, c = h_new, c_new
+                        outputs.append(h)
+                    else:
+                        valid = step_mask(lengths, t, x)
+                        h, c = where(valid, h_new, h), where(valid, c_new, c)
+                        outputs.append(where(valid, h_new, 0.0))
             x = stack(outputs, axis=0)
             h_n.append(h)
             c_n.append(c)
