@@ -261,6 +261,7 @@ def _run_backward(root, grad, retain_graph):
         if record:
             xp = backend.xp_of(next(g for g in gouts if g is not None))
             fn.grad_norm = float(sum(float(xp.linalg.norm(g.ravel())) ** 2 for g in gouts if g is not None)) ** 0.5
+        fn.retain_graph = retain_graph  # False: this is the node's last backward, its saved arrays may be reused
         if fn.n_out == 1:
             in_grads = fn.backward(gouts[0])
         else:
@@ -361,6 +362,11 @@ def detect_anomaly():
     gradients for NaN/inf and raises at the first one, naming the op, its scope
     and where it was created. Off by default, when nothing is checked."""
     return _Flag("anomaly", True)
+
+
+def is_anomaly_enabled():
+    """True inside `detect_anomaly()`: ops that loop over time steps check each step themselves."""
+    return _state.anomaly
 
 
 def record_grad_norms():

@@ -69,6 +69,14 @@ class Tensor:
         self._version += 1
 
     @property
+    def array(self):
+        """The backend array holding the values (numpy.ndarray or cupy.ndarray), no copy.
+
+        The engine's ops read it; change a tensor through its in-place methods, never by
+        writing into this array, or the version counter cannot see the change."""
+        return self._data
+
+    @property
     def shape(self):
         return self._data.shape
 
