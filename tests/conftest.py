@@ -34,6 +34,6 @@ def leaf(device):
         data = backend.rng().standard_normal(shape)
         if low is not None:
             data = abs(data) + low
-        return tr.Tensor(data, dtype=tr.float64, device=device, requires_grad=True)
+        return tr.tensor(data, dtype=tr.float64, device=device, requires_grad=True)
 
     return make

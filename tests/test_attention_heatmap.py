@@ -14,7 +14,7 @@ WEIGHTS = np.array([[0.1, 0.2, 0.7], [0.6, 0.3, 0.1]])
 def test_heatmap_puts_source_tokens_on_x_and_output_tokens_on_y(tmp_path):
     pytest.importorskip("matplotlib")
     path = tmp_path / "attention.png"
-    fig = attention_heatmap(tr.Tensor(WEIGHTS), ["4", "0", "9"], ["9", "<eos>"], path=path)
+    fig = attention_heatmap(tr.tensor(WEIGHTS), ["4", "0", "9"], ["9", "<eos>"], path=path)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["4", "0", "9"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["9", "<eos>"]

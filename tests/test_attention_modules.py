@@ -30,7 +30,7 @@ def inputs(kind, device, requires_grad=False):
     """query (B, T, DQ), keys (B, S, DK), values (B, S, DV) in float64."""
     rng = np.random.default_rng(1)
     dk = DQ if kind == "dot" else DK
-    return [tr.Tensor(rng.standard_normal(shape), dtype=np.float64, device=device, requires_grad=requires_grad)
+    return [tr.tensor(rng.standard_normal(shape), dtype=np.float64, device=device, requires_grad=requires_grad)
             for shape in [(B, T, DQ), (B, S, dk), (B, S, DV)]]
 
 
@@ -66,7 +66,7 @@ def test_padding_changes_nothing_when_the_padded_keys_change(kind):
     k2, v2 = k.numpy().copy(), v.numpy().copy()
     k2[1, 3:] += 5.0
     v2[1, 3:] -= 7.0
-    context2, _ = module(q, tr.Tensor(k2), tr.Tensor(v2), key_padding_mask=PADDING)
+    context2, _ = module(q, tr.tensor(k2), tr.tensor(v2), key_padding_mask=PADDING)
     np.testing.assert_allclose(context.numpy()[1], context2.numpy()[1], rtol=0, atol=1e-12)
 
 
@@ -131,10 +131,10 @@ def test_dot_product_general_and_scaled_scores_follow_luong():
     q, k = rng.standard_normal((B, T, DQ)), rng.standard_normal((B, S, DK))
     general = DotProductAttention(DQ, DK, form="general").double()
     Wa = general.key_proj.weight.numpy()  # (DQ, DK)
-    _, w = general(tr.Tensor(q), tr.Tensor(k))
+    _, w = general(tr.tensor(q), tr.tensor(k))
     np.testing.assert_allclose(w.numpy(), softmax(q @ Wa @ k.transpose(0, 2, 1)), atol=1e-12)
     k = rng.standard_normal((B, S, DQ))
-    _, w = DotProductAttention(DQ, scaled=True)(tr.Tensor(q), tr.Tensor(k))
+    _, w = DotProductAttention(DQ, scaled=True)(tr.tensor(q), tr.tensor(k))
     np.testing.assert_allclose(w.numpy(), softmax(q @ k.transpose(0, 2, 1) / np.sqrt(DQ)), atol=1e-12)
 
 

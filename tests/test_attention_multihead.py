@@ -24,7 +24,7 @@ def data(shapes, seed=0):
 
 def compare(torch, ours, theirs, arrays, self_attention=False, **kwargs):
     """Forward and backward through both; assert outputs, weights and every gradient agree."""
-    mine = [tr.Tensor(a, requires_grad=True) for a in arrays]
+    mine = [tr.tensor(a, requires_grad=True) for a in arrays]
     ref = [torch.tensor(a, requires_grad=True) for a in arrays]
     if self_attention:
         mine, ref = mine[:1] * 3, ref[:1] * 3
@@ -108,7 +108,7 @@ def test_is_causal_with_the_causal_mask_matches_pytorch_and_alone_builds_it():
     arrays = data([(L, N, E)])
     mask = causal_mask(L).numpy()
     compare(torch, ours, theirs, arrays, self_attention=True, attn_mask=mask, is_causal=True)
-    q = tr.Tensor(arrays[0])
+    q = tr.tensor(arrays[0])
     np.testing.assert_array_equal(ours(q, q, q, is_causal=True)[0].numpy(), ours(q, q, q, attn_mask=mask)[0].numpy())
 
 
@@ -151,7 +151,7 @@ def test_need_weights_false_returns_none_but_keeps_last_weights():
 
 def test_gradcheck(device):
     m = MultiheadAttention(4, 2).double().to(device)
-    q, k = (tr.Tensor(a, requires_grad=True, device=device) for a in data([(2, 2, 4), (3, 2, 4)]))
+    q, k = (tr.tensor(a, requires_grad=True, device=device) for a in data([(2, 2, 4), (3, 2, 4)]))
     mask = causal_mask(3, device=device)[:2]
 
     def fn(q, k, *params):

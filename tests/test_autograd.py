@@ -15,7 +15,7 @@ from tinygrad_rnn.autograd import Function
 
 
 def test_chain_of_200000_ops_backpropagates_without_recursion_error():
-    x = tr.Tensor(np.array(1.0), requires_grad=True)
+    x = tr.tensor(np.array(1.0), requires_grad=True)
     y = x
     for _ in range(200_000):
         y = y + x
@@ -25,7 +25,7 @@ def test_chain_of_200000_ops_backpropagates_without_recursion_error():
 
 
 def test_gradients_accumulate_across_backward_calls_until_zeroed(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     (x * x).sum().backward()
     (x * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [5.0, 7.0])
@@ -35,7 +35,7 @@ def test_gradients_accumulate_across_backward_calls_until_zeroed(device):
 
 
 def test_second_backward_through_a_released_graph_is_a_clear_error(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     loss = (x * x).sum()
     loss.backward()
     with pytest.raises(tr.GraphError, match=r"backward: \w+ was already backpropagated and its saved arrays freed; "
@@ -44,7 +44,7 @@ def test_second_backward_through_a_released_graph_is_a_clear_error(device):
 
 
 def test_retain_graph_allows_a_second_backward(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     loss = (x * x).sum()
     loss.backward(retain_graph=True)
     loss.backward()
@@ -63,7 +63,7 @@ class SaveDouble(Function):
 
 
 def test_backward_releases_saved_arrays():
-    x = tr.Tensor(np.ones(3), requires_grad=True)
+    x = tr.tensor(np.ones(3), requires_grad=True)
     y = SaveDouble.apply(x)
     saved = weakref.ref(y.grad_fn.saved[0])
     y.sum().backward()
@@ -71,7 +71,7 @@ def test_backward_releases_saved_arrays():
 
 
 def test_retain_graph_keeps_saved_arrays():
-    x = tr.Tensor(np.ones(3), requires_grad=True)
+    x = tr.tensor(np.ones(3), requires_grad=True)
     y = SaveDouble.apply(x)
     saved = weakref.ref(y.grad_fn.saved[0])
     y.sum().backward(retain_graph=True)
@@ -89,7 +89,7 @@ def _large_graph(x):
 
 
 def test_dropping_the_output_frees_the_graph_at_once_without_the_garbage_collector():
-    x = tr.Tensor(np.full((128, 128), 0.01), requires_grad=True)
+    x = tr.tensor(np.full((128, 128), 0.01), requires_grad=True)
     gc.collect()
     gc.disable()
     tracemalloc.start()
@@ -109,7 +109,7 @@ def test_dropping_the_output_frees_the_graph_at_once_without_the_garbage_collect
 
 
 def test_dropping_the_output_after_backward_frees_the_graph_without_the_garbage_collector():
-    x = tr.Tensor(np.full((128, 128), 0.01), requires_grad=True)
+    x = tr.tensor(np.full((128, 128), 0.01), requires_grad=True)
     gc.collect()
     gc.disable()
     try:
@@ -157,7 +157,7 @@ def test_enable_grad_inside_no_grad_records_again():
 
 
 def test_detach_cuts_the_graph(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = x * 2
     z = y.detach() * 3 + x
     z.sum().backward()
@@ -166,20 +166,20 @@ def test_detach_cuts_the_graph(device):
 
 def test_backward_on_non_scalar_without_grad_names_the_shape(device):
     y = tr.ones(2, 3, device=device, requires_grad=True) * 2
-    with pytest.raises(tr.GraphError, match=r"backward: grad can be omitted only for a scalar output, "
-                                            r"got shape \(2, 3\); pass grad="):
+    with pytest.raises(tr.GraphError, match=r"backward: gradient can be omitted only for a one-element output, "
+                                            r"got shape \(2, 3\); pass gradient="):
         y.backward()
 
 
 def test_backward_with_a_grad_of_the_output_shape(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     (x * x).backward(np.array([1.0, 10.0]))
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 40.0])
 
 
 def test_backward_with_a_grad_of_the_wrong_shape_names_both(device):
     y = tr.ones(2, 3, device=device, requires_grad=True) * 2
-    with pytest.raises(tr.GraphError, match=r"backward: grad has shape \(3,\) but the tensor has shape \(2, 3\)"):
+    with pytest.raises(tr.GraphError, match=r"backward: gradient has shape \(3,\) but the tensor has shape \(2, 3\)"):
         y.backward(np.ones(3))
 
 
@@ -201,7 +201,7 @@ def test_leaf_gradient_has_the_leaf_dtype(device):
 
 
 def test_input_modified_in_place_after_forward_is_detected(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = (x * x).sum()
     x.data -= 1
     with pytest.raises(tr.GraphError, match=r"backward: input #0 of Mul \(shape \(2,\)\) was modified in place after "
@@ -210,7 +210,7 @@ def test_input_modified_in_place_after_forward_is_detected(device):
 
 
 def test_in_place_change_is_harmless_to_ops_that_do_not_read_inputs(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = (x + 1).sum()
     x.data -= 1
     y.backward()
@@ -226,7 +226,7 @@ def test_only_leaves_that_require_grad_get_one(device):
 
 
 def test_retain_grad_keeps_a_non_leaf_gradient(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = (x * 2).retain_grad()
     (y * y).sum().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [4.0, 8.0])
@@ -259,14 +259,14 @@ def test_step_scopes_tag_each_iteration_and_restore_the_outer_scope(device):
 
 
 def test_detect_anomaly_names_the_op_that_made_nan_in_forward(device):
-    x = tr.Tensor([-1.0], device=device, requires_grad=True)
+    x = tr.tensor([-1.0], device=device, requires_grad=True)
     with tr.detect_anomaly(), np.errstate(invalid="ignore"):
         with pytest.raises(FloatingPointError, match=r"detect_anomaly: Log produced NaN in its forward output #0"):
             x.log()
 
 
 def test_detect_anomaly_names_where_a_backward_inf_was_created(device):
-    x = tr.Tensor([0.0], device=device, requires_grad=True)
+    x = tr.tensor([0.0], device=device, requires_grad=True)
     with tr.detect_anomaly(), np.errstate(divide="ignore"):
         y = x.sqrt()
         with pytest.raises(FloatingPointError, match=r"Sqrt produced inf in its backward gradient #0 .*"
@@ -275,7 +275,7 @@ def test_detect_anomaly_names_where_a_backward_inf_was_created(device):
 
 
 def test_record_grad_norms_stores_each_node_gradient_norm(device):
-    x = tr.Tensor([3.0, 4.0], device=device, requires_grad=True)
+    x = tr.tensor([3.0, 4.0], device=device, requires_grad=True)
     y = x * 1
     with tr.record_grad_norms():
         (y * 1).backward(np.array([3.0, 4.0]))
@@ -335,7 +335,7 @@ BAD_CALLS = {
     "operand": lambda: tr.ones(2) * None,
     "non-scalar backward": lambda: (tr.ones(2, requires_grad=True) * 2).backward(),
     "item": lambda: tr.ones(2).item(),
-    "int requires grad": lambda: tr.Tensor([1], requires_grad=True),
+    "int requires grad": lambda: tr.tensor([1], requires_grad=True),
     "device": lambda: tr.ones(2, device="gpu"),
     "gradcheck float32": lambda: tr.gradcheck(lambda x: x * 2, [tr.ones(2, requires_grad=True)]),
 }

@@ -45,7 +45,7 @@ def test_cuda_with_cupy_but_no_gpu_says_there_is_no_gpu(fresh_cuda_state):
     with pytest.raises(tr.DeviceError, match=r"device 'cuda' was requested but CuPy is installed but no CUDA GPU "
                                              r"is available; it needs an NVIDIA GPU with a working driver \(the extra "
                                              r"`pip install tinygrad_rnn\[cuda\]` is CuPy for CUDA 12\)"):
-        tr.Tensor([1.0]).to("cuda")
+        tr.tensor([1.0]).to("cuda")
 
 
 def test_cuda_with_a_broken_driver_reports_the_driver_error(fresh_cuda_state):
@@ -53,7 +53,7 @@ def test_cuda_with_a_broken_driver_reports_the_driver_error(fresh_cuda_state):
     assert backend.cuda_unavailable_reason().startswith("CuPy is installed but no CUDA GPU is available: "
                                                         "driver too old; it needs an NVIDIA GPU")
     with pytest.raises(tr.DeviceError, match=r"no CUDA GPU is available: driver too old"):
-        tr.Tensor([1.0], device="cuda")
+        tr.tensor([1.0], device="cuda")
 
 
 def test_cuda_unavailable_reason_is_none_when_cuda_works():

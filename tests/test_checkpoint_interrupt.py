@@ -36,7 +36,7 @@ path = sys.argv[1]
 print("ready", flush=True)
 g = 0
 while True:
-    state = {{"generation": g, "weights": {{f"w{{i}}": tr.Tensor(np.full({SIZE}, g * 100 + i, np.float32))
+    state = {{"generation": g, "weights": {{f"w{{i}}": tr.tensor(np.full({SIZE}, g * 100 + i, np.float32))
                                           for i in range({ARRAYS})}}}}
     tr.save(state, path)
     print("saved", g, flush=True)

@@ -60,7 +60,7 @@ def test_survey_counts_a_missing_error_as_bad():
 
 
 def test_imitated_device_is_reported_as_cuda_only_inside_the_block():
-    arr = survey.on_other(np.zeros(2)).data
+    arr = survey.on_other(np.zeros(2)).array
     with survey.other_device():
         assert backend.device_of(arr) == "cuda"
     assert backend.device_of(arr) == "cpu"

@@ -30,7 +30,7 @@ class NaNBackward(Function):
 
 
 def _leaf(values, device):
-    return tr.Tensor(np.array(values, dtype=np.float64), device=device, requires_grad=True)
+    return tr.tensor(np.array(values, dtype=np.float64), device=device, requires_grad=True)
 
 
 def test_gradcheck_passes_a_correct_composite(device, leaf):
@@ -40,7 +40,7 @@ def test_gradcheck_passes_a_correct_composite(device, leaf):
 
 def test_wrong_backward_names_input_worst_index_and_both_values(device):
     x = _leaf([1.0, -2.0, 5.0, 0.5], device)
-    w = tr.Tensor(np.ones(4), dtype=tr.float64, device=device)  # no grad: not checked, not counted out
+    w = tr.tensor(np.ones(4), dtype=tr.float64, device=device)  # no grad: not checked, not counted out
     message = re.escape("gradcheck: gradient of input #1 (shape (4,)) is wrong at index (2,): "
                         "analytical 5, numerical 10")
     with pytest.raises(tr.GradcheckError, match=message):

@@ -7,8 +7,8 @@ import tinygrad_rnn as tr
 
 
 def test_changing_a_saved_input_before_backward_raises(device):
-    w = tr.Tensor(np.ones((2, 2)), requires_grad=True, device=device)
-    x = tr.Tensor(np.ones((3, 2)), device=device)
+    w = tr.tensor(np.ones((2, 2)), requires_grad=True, device=device)
+    x = tr.tensor(np.ones((3, 2)), device=device)
     loss = (x @ w).sum()
     w.data -= 0.1                          # e.g. an optimizer step between forward and backward
     expected = r"input #1 of MatMul \(shape \(2, 2\)\) was modified in place .*version 0 -> 1"
@@ -24,8 +24,8 @@ def test_assigning_data_bumps_the_version():
 
 
 def test_changing_an_input_an_op_does_not_read_is_harmless(device):
-    a = tr.Tensor(np.ones(3), requires_grad=True, device=device)
-    b = tr.Tensor(np.ones(3), requires_grad=True, device=device)
+    a = tr.tensor(np.ones(3), requires_grad=True, device=device)
+    b = tr.tensor(np.ones(3), requires_grad=True, device=device)
     loss = (a + b).sum()
     a.data = a.data * 5                    # Add's backward never reads its inputs
     loss.backward()
@@ -33,7 +33,7 @@ def test_changing_an_input_an_op_does_not_read_is_harmless(device):
 
 
 def test_optimizer_step_after_backward_is_fine(device):
-    w = tr.Tensor(np.ones(2), requires_grad=True, device=device)
+    w = tr.tensor(np.ones(2), requires_grad=True, device=device)
     for _ in range(2):
         loss = (w * w).sum()
         loss.backward()
@@ -43,8 +43,8 @@ def test_optimizer_step_after_backward_is_fine(device):
 
 
 def test_changing_a_weight_used_through_a_view_is_caught(device):
-    w = tr.Tensor(np.ones((2, 3)), requires_grad=True, device=device)
-    x = tr.Tensor(np.ones((4, 3)), device=device)
+    w = tr.tensor(np.ones((2, 3)), requires_grad=True, device=device)
+    x = tr.tensor(np.ones((4, 3)), device=device)
     loss = (x @ w.T).sum()                 # Linear's pattern: the matmul saves a view of w
     w.data -= 0.1
     with pytest.raises(tr.GraphError, match=r"input #1 of MatMul .* was modified in place"):

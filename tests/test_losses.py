@@ -13,7 +13,7 @@ def host(shape, seed=0, scale=1.0):
 
 
 def leaf(array, device="cpu"):
-    return tr.Tensor(array, dtype=tr.float64, device=device, requires_grad=True)
+    return tr.tensor(array, dtype=tr.float64, device=device, requires_grad=True)
 
 
 def torch_leaf(torch, array):
@@ -36,7 +36,7 @@ def test_regression_loss_matches_pytorch(name, reduction):
     torch = pytest.importorskip("torch")
     a, b = host((4, 3), 1), host((4, 3), 2)
     x, tx = leaf(a), torch_leaf(torch, a)
-    ours = getattr(F, name)(x, tr.Tensor(b, dtype=tr.float64), reduction=reduction)
+    ours = getattr(F, name)(x, tr.tensor(b, dtype=tr.float64), reduction=reduction)
     theirs = getattr(torch.nn.functional, name)(tx, torch.tensor(b), reduction=reduction)
     assert_parity(ours, theirs, x, tx)
 
@@ -83,7 +83,7 @@ def test_cross_entropy_matches_pytorch(shape, kwargs):
     kw_t = dict(kwargs)
     if "weight" in kw_t:
         kw_t["weight"] = torch.tensor(kw_t["weight"], dtype=torch.float64)
-    ours = F.cross_entropy(x, tr.Tensor(target), **kwargs)
+    ours = F.cross_entropy(x, tr.tensor(target), **kwargs)
     theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(target), **kw_t)
     assert_parity(ours, theirs, x, tx)
 
@@ -92,7 +92,7 @@ def test_cross_entropy_custom_ignore_index_matches_pytorch():
     torch = pytest.importorskip("torch")
     logits, target = host((4, 3), 5), np.array([2, 1, 2, 0])
     x, tx = leaf(logits), torch_leaf(torch, logits)
-    ours = F.cross_entropy(x, tr.Tensor(target), ignore_index=2)
+    ours = F.cross_entropy(x, tr.tensor(target), ignore_index=2)
     theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(target), ignore_index=2)
     assert_parity(ours, theirs, x, tx)
 
@@ -101,7 +101,7 @@ def test_cross_entropy_unbatched_matches_pytorch():
     torch = pytest.importorskip("torch")
     logits = host((5,), 6)
     x, tx = leaf(logits), torch_leaf(torch, logits)
-    assert_parity(F.cross_entropy(x, tr.Tensor(np.array(3))), torch.nn.functional.cross_entropy(tx, torch.tensor(3)),
+    assert_parity(F.cross_entropy(x, tr.tensor(np.array(3))), torch.nn.functional.cross_entropy(tx, torch.tensor(3)),
                   x, tx)
 
 
@@ -112,7 +112,7 @@ def test_cross_entropy_with_class_probabilities_matches_pytorch(label_smoothing)
     probs = np.random.default_rng(8).dirichlet(np.ones(4), size=(3, 2)).transpose(0, 2, 1)
     weight = [1.0, 2.0, 0.5, 1.5]
     x, tx = leaf(logits), torch_leaf(torch, logits)
-    ours = F.cross_entropy(x, tr.Tensor(probs, dtype=tr.float64), weight=weight, label_smoothing=label_smoothing)
+    ours = F.cross_entropy(x, tr.tensor(probs, dtype=tr.float64), weight=weight, label_smoothing=label_smoothing)
     theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(probs), label_smoothing=label_smoothing,
                                                weight=torch.tensor(weight, dtype=torch.float64))
     assert_parity(ours, theirs, x, tx)
@@ -124,7 +124,7 @@ def test_nll_loss_matches_pytorch(reduction):
     scores, target = host((4, 3, 2), 9), np.array([[0, 2], [1, -100], [2, 2], [0, 1]])
     weight = [0.2, 1.0, 3.0]
     x, tx = leaf(scores), torch_leaf(torch, scores)
-    ours = F.nll_loss(x, tr.Tensor(target), weight=weight, reduction=reduction)
+    ours = F.nll_loss(x, tr.tensor(target), weight=weight, reduction=reduction)
     theirs = torch.nn.functional.nll_loss(tx, torch.tensor(target), weight=torch.tensor(weight, dtype=torch.float64),
                                           reduction=reduction)
     assert_parity(ours, theirs, x, tx)
@@ -133,7 +133,7 @@ def test_nll_loss_matches_pytorch(reduction):
 def test_cross_entropy_all_ignored_mean_is_nan_with_zero_gradient():
     # PyTorch 2.13: 0 / 0 over the non-ignored targets gives nan, and the gradient is zero
     x = leaf(host((3, 4), 1))
-    loss = F.cross_entropy(x, tr.Tensor(np.array([-100, -100, -100])), label_smoothing=0.1)
+    loss = F.cross_entropy(x, tr.tensor(np.array([-100, -100, -100])), label_smoothing=0.1)
     loss.backward()
     assert np.isnan(loss.item())
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4)))
@@ -141,14 +141,14 @@ def test_cross_entropy_all_ignored_mean_is_nan_with_zero_gradient():
 
 def test_cross_entropy_all_ignored_sum_is_zero():
     x = leaf(host((3, 4), 1))
-    assert F.cross_entropy(x, tr.Tensor(np.array([-100, -100, -100])), reduction="sum").item() == 0.0
+    assert F.cross_entropy(x, tr.tensor(np.array([-100, -100, -100])), reduction="sum").item() == 0.0
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(label_smoothing=0.2, weight=[1.0, 2.0, 0.5]),
                                     dict(reduction="none", ignore_index=1)], ids=str)
 def test_cross_entropy_gradcheck(kwargs, device):
     x = leaf(host((2, 3, 2), 2), device)
-    target = tr.Tensor(np.array([[0, 1], [2, 1]]), device=device)
+    target = tr.tensor(np.array([[0, 1], [2, 1]]), device=device)
     assert tr.gradcheck(lambda x: F.cross_entropy(x, target, **kwargs), [x])
 
 
@@ -159,13 +159,13 @@ def test_cross_entropy_probability_target_gradcheck_both_inputs(device):
 
 def test_nll_loss_gradcheck(device):
     x = leaf(host((4, 3), 2), device)
-    target = tr.Tensor(np.array([0, 2, -100, 1]), device=device)
+    target = tr.tensor(np.array([0, 2, -100, 1]), device=device)
     assert tr.gradcheck(lambda x: F.nll_loss(x, target, weight=[1.0, 0.5, 2.0]), [x])
 
 
 def test_cross_entropy_is_finite_for_huge_logits():
     x = leaf(np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 3.0]]))
-    loss = F.cross_entropy(x, tr.Tensor(np.array([1, 1])), label_smoothing=0.1)
+    loss = F.cross_entropy(x, tr.tensor(np.array([1, 1])), label_smoothing=0.1)
     loss.backward()
     assert np.isfinite(loss.item()) and np.isfinite(x.grad.numpy()).all()
     # row 0: nll 2e4, smoothing term 3e4; row 1: nll ~0, smoothing term 2e4 + 1e4 - 3
@@ -175,12 +175,12 @@ def test_cross_entropy_is_finite_for_huge_logits():
 
 def test_cross_entropy_rejects_out_of_range_target():
     with pytest.raises(tr.OpError, match=r"cross_entropy: target 7 is out of bounds for 3 classes"):
-        F.cross_entropy(tr.zeros(2, 3), tr.Tensor(np.array([0, 7])))
+        F.cross_entropy(tr.zeros(2, 3), tr.tensor(np.array([0, 7])))
 
 
 def test_cross_entropy_rejects_wrong_target_shape():
     with pytest.raises(tr.OpError, match=r"class-index target must have shape \(2, 5\), got \(2,\)"):
-        F.cross_entropy(tr.zeros(2, 3, 5), tr.Tensor(np.array([0, 1])))
+        F.cross_entropy(tr.zeros(2, 3, 5), tr.tensor(np.array([0, 1])))
 
 
 def test_cross_entropy_rejects_float_target_of_other_shape():
@@ -198,7 +198,7 @@ def test_bce_with_logits_matches_pytorch(kwargs):
     logits[0, 0] = 0.0  # the kink of max(x, 0) must not bend the gradient
     x, tx = leaf(logits), torch_leaf(torch, logits)
     kw_t = {k: (torch.tensor(v, dtype=torch.float64) if isinstance(v, list) else v) for k, v in kwargs.items()}
-    ours = F.binary_cross_entropy_with_logits(x, tr.Tensor(target, dtype=tr.float64), **kwargs)
+    ours = F.binary_cross_entropy_with_logits(x, tr.tensor(target, dtype=tr.float64), **kwargs)
     theirs = torch.nn.functional.binary_cross_entropy_with_logits(tx, torch.tensor(target), **kw_t)
     assert_parity(ours, theirs, x, tx)
 
@@ -211,7 +211,7 @@ def test_bce_with_logits_gradcheck_logits_and_targets(device):
 
 def test_bce_with_logits_is_finite_and_exact_for_huge_logits():
     x = leaf(np.array([1e4, -1e4, 1e4, -1e4]))
-    loss = F.binary_cross_entropy_with_logits(x, tr.Tensor(np.array([1.0, 0.0, 0.0, 1.0])), reduction="none")
+    loss = F.binary_cross_entropy_with_logits(x, tr.tensor(np.array([1.0, 0.0, 0.0, 1.0])), reduction="none")
     loss.sum().backward()
     np.testing.assert_allclose(loss.numpy(), [0.0, 0.0, 1e4, 1e4])
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 1.0, -1.0])
@@ -226,7 +226,7 @@ def test_logsigmoid_gradcheck(device):
 
 def test_loss_modules_match_functional_forms():
     x, y = tr.randn(4, 3, dtype=tr.float64), tr.randn(4, 3, dtype=tr.float64)
-    target = tr.Tensor(np.array([0, 2, 1, -100]))
+    target = tr.tensor(np.array([0, 2, 1, -100]))
     assert nn.MSELoss(reduction="sum")(x, y).item() == F.mse_loss(x, y, reduction="sum").item()
     assert nn.L1Loss()(x, y).item() == F.l1_loss(x, y).item()
     assert nn.CrossEntropyLoss(label_smoothing=0.1)(x, target).item() == \

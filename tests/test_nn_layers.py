@@ -37,7 +37,7 @@ def test_linear_matches_pytorch_forward_and_gradients():
     ref = torch.nn.Linear(4, 3).double()
     ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in layer.state_dict().items()})
     x = host((2, 5, 4), 1)
-    y = layer(tr.Tensor(x, dtype=tr.float64))
+    y = layer(tr.tensor(x, dtype=tr.float64))
     ty = ref(torch.tensor(x))
     g = host(y.shape, 2)
     y.backward(g)
@@ -49,7 +49,7 @@ def test_linear_matches_pytorch_forward_and_gradients():
 
 def test_linear_gradcheck(device):
     layer = nn.Linear(3, 2).double().to(device)
-    x = tr.Tensor(host((4, 3), 1), dtype=tr.float64, device=device, requires_grad=True)
+    x = tr.tensor(host((4, 3), 1), dtype=tr.float64, device=device, requires_grad=True)
     assert tr.gradcheck(lambda x, w, b: layer(x), [x, layer.weight, layer.bias])
 
 
@@ -74,7 +74,7 @@ def test_embedding_negative_padding_idx_counts_from_the_end():
 
 def test_embedding_padding_row_gets_no_gradient():
     emb = nn.Embedding(5, 3, padding_idx=0)
-    out = emb(tr.Tensor(np.array([[0, 2, 0], [2, 4, 1]])))
+    out = emb(tr.tensor(np.array([[0, 2, 0], [2, 4, 1]])))
     (out * out).sum().backward()
     grad = emb.weight.grad.numpy()
     np.testing.assert_array_equal(grad[0], 0.0)
@@ -88,7 +88,7 @@ def test_embedding_matches_pytorch_forward_and_gradients():
     ref = torch.nn.Embedding(6, 4, padding_idx=1).double()
     ref.load_state_dict({"weight": torch.tensor(emb.weight.numpy())})
     ids = np.array([[1, 3, 3], [5, 1, 0]])
-    y, ty = emb(tr.Tensor(ids)), ref(torch.tensor(ids))
+    y, ty = emb(tr.tensor(ids)), ref(torch.tensor(ids))
     g = host(y.shape, 3)
     y.backward(g)
     ty.backward(torch.tensor(g))
@@ -98,14 +98,14 @@ def test_embedding_matches_pytorch_forward_and_gradients():
 
 def test_embedding_gradcheck(device):
     emb = nn.Embedding(4, 3, padding_idx=2).double().to(device)
-    ids = tr.Tensor(np.array([0, 2, 3, 0]), device=device)
+    ids = tr.tensor(np.array([0, 2, 3, 0]), device=device)
     # the padding row is excluded from the gradient by definition, so check the others' only
-    assert tr.gradcheck(lambda w: emb(ids)[tr.Tensor(np.array([0, 2, 3]), device=device)], [emb.weight])
+    assert tr.gradcheck(lambda w: emb(ids)[tr.tensor(np.array([0, 2, 3]), device=device)], [emb.weight])
 
 
 def test_embedding_rejects_out_of_range_ids():
     with pytest.raises(tr.OpError, match=r"embedding: ids must lie in \[0, 4\), got values from 0 to 4"):
-        nn.Embedding(4, 2)(tr.Tensor(np.array([0, 4])))
+        nn.Embedding(4, 2)(tr.tensor(np.array([0, 4])))
 
 
 def test_embedding_rejects_float_ids():
@@ -130,7 +130,7 @@ def test_dropout_is_identity_in_eval_mode():
 
 
 def test_dropout_gradient_uses_the_same_mask():
-    x = tr.Tensor(np.ones((50,)), dtype=tr.float64, requires_grad=True)
+    x = tr.tensor(np.ones((50,)), dtype=tr.float64, requires_grad=True)
     y = nn.functional.dropout(x, 0.5)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
@@ -146,7 +146,7 @@ def test_dropout_rejects_probability_outside_unit_interval():
 
 
 def test_dropout_gradcheck_with_fixed_seed(device):
-    x = tr.Tensor(host((3, 4), 1), dtype=tr.float64, device=device, requires_grad=True)
+    x = tr.tensor(host((3, 4), 1), dtype=tr.float64, device=device, requires_grad=True)
 
     def f(x):
         tr.manual_seed(7)  # the same mask on every call
@@ -166,7 +166,7 @@ def test_identity_returns_its_input_and_accepts_any_arguments():
 def test_activation_module_matches_pytorch(name, kwargs):
     torch = pytest.importorskip("torch")
     x = host((3, 4), 4) * 3
-    ours = tr.Tensor(x, dtype=tr.float64, requires_grad=True)
+    ours = tr.tensor(x, dtype=tr.float64, requires_grad=True)
     theirs = torch.tensor(x, requires_grad=True)
     y, ty = getattr(nn, name)(**kwargs)(ours), getattr(torch.nn, name)(**kwargs)(theirs)
     g = host((3, 4), 5)
@@ -178,7 +178,7 @@ def test_activation_module_matches_pytorch(name, kwargs):
 
 @pytest.mark.parametrize("name", ["Tanh", "Sigmoid", "LogSigmoid", "Softmax", "LogSoftmax"])
 def test_activation_module_gradcheck(name, device):
-    x = tr.Tensor(host((2, 3), 6), dtype=tr.float64, device=device, requires_grad=True)
+    x = tr.tensor(host((2, 3), 6), dtype=tr.float64, device=device, requires_grad=True)
     assert tr.gradcheck(getattr(nn, name)(), [x])
 
 

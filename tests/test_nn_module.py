@@ -63,7 +63,7 @@ def test_state_dict_round_trip_copies_values():
     b.load_state_dict(a.state_dict())
     for (name, p), q in zip(a.named_parameters(), b.parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=name)
-        assert p.data is not q.data
+        assert p.array is not q.array
 
 
 def test_load_state_dict_accepts_numpy_arrays():
@@ -105,7 +105,7 @@ def test_pytorch_state_dict_loads_and_gives_the_same_outputs():
     ours = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
     ours.load_state_dict({k: v.numpy() for k, v in ref.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3))
-    np.testing.assert_allclose(ours(tr.Tensor(x, dtype=tr.float64)).numpy(), ref(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(tr.tensor(x, dtype=tr.float64)).numpy(), ref(torch.tensor(x)).detach().numpy(),
                                rtol=1e-12)
     back = {k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()}
     ref.load_state_dict(back)  # and the other way round, unchanged

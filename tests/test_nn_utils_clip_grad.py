@@ -12,8 +12,8 @@ from tinygrad_rnn import nn
 def grads_of(arrays, device="cpu", dtype=tr.float64):
     params = []
     for a in arrays:
-        p = tr.Tensor(np.zeros_like(a), dtype=dtype, device=device, requires_grad=True)
-        p.grad = tr.Tensor(a, dtype=dtype, device=device)
+        p = tr.tensor(np.zeros_like(a), dtype=dtype, device=device, requires_grad=True)
+        p.grad = tr.tensor(a, dtype=dtype, device=device)
         params.append(p)
     return params
 

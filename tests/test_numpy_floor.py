@@ -116,7 +116,7 @@ def test_floor_gradients_match_the_library_layers(kind, layout):
     head = tr.nn.Linear(HIDDEN, OUTPUT).double()
     layer.load_state_dict({f"{name}_l0": params[name] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
     head.load_state_dict({"weight": params["head_weight"], "bias": params["head_bias"]})
-    out = layer(tr.Tensor(x, dtype=tr.float64))[0]
+    out = layer(tr.tensor(x, dtype=tr.float64))[0]
     y = head(out)
     ours = (y * y).mean(axis=(1, 2)).sum()
     ours.backward()

@@ -79,8 +79,8 @@ def test_number_to_the_power_of_tensor(device, leaf):
 
 
 def test_pow_exponent_gradient_is_zero_where_base_is_not_positive(device):
-    base = tr.Tensor([-2.0, 0.0, 3.0], device=device)
-    exponent = tr.Tensor([2.0, 2.0, 2.0], requires_grad=True, device=device)
+    base = tr.tensor([-2.0, 0.0, 3.0], device=device)
+    exponent = tr.tensor([2.0, 2.0, 2.0], requires_grad=True, device=device)
     (base ** exponent).sum().backward()
     np.testing.assert_allclose(exponent.grad.numpy(), [0.0, 0.0, 9 * np.log(3)], rtol=1e-6)
 
@@ -102,7 +102,7 @@ def test_mul_of_a_tensor_and_its_detached_self_gives_only_one_gradient(device, l
 def test_mul_computes_no_gradient_for_an_input_that_needs_none(device):
     a = tr.randn(3, device=device, requires_grad=True)
     out = a * tr.randn(3, device=device)
-    grads = out.grad_fn.backward(tr.ones(3, device=device).data)
+    grads = out.grad_fn.backward(tr.ones(3, device=device).array)
     assert grads[0] is not None and grads[1] is None
 
 

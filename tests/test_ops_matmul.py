@@ -37,7 +37,7 @@ def test_matmul_gradients(device, leaf, shapes):
 
 def test_matmul_gradient_only_to_the_operand_that_needs_it(device, leaf):
     a = leaf(2, 4)
-    b = tr.Tensor(np.ones((4, 3)), dtype=tr.float64, device=device)
+    b = tr.tensor(np.ones((4, 3)), dtype=tr.float64, device=device)
     (a @ b).sum().backward()
     assert b.grad is None
     np.testing.assert_allclose(a.grad.numpy(), np.full((2, 4), 3.0))
@@ -46,7 +46,7 @@ def test_matmul_gradient_only_to_the_operand_that_needs_it(device, leaf):
 def test_matmul_with_numpy_matrix_on_the_right(device, leaf):
     a = leaf(2, 4)
     w = np.arange(12.0).reshape(4, 3)
-    out = a @ tr.Tensor(w, device=device)
+    out = a @ tr.tensor(w, device=device)
     np.testing.assert_allclose(out.numpy(), a.numpy() @ w, rtol=1e-12)
 
 

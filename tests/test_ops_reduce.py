@@ -47,19 +47,33 @@ def test_full_reduction_of_float32_is_a_float32_0d_tensor(device):
 
 
 def test_max_gradient_goes_to_the_first_maximal_element_as_pytorch(device):
-    x = tr.Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], device=device, requires_grad=True)
+    x = tr.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], device=device, requires_grad=True)
     x.max(axis=1).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 
-def test_max_over_all_axes_gradient_goes_to_one_element(device):
-    x = tr.Tensor([[5.0, 1.0], [5.0, 5.0]], device=device, requires_grad=True)
-    x.max().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 0.0], [0.0, 0.0]])
+def test_max_over_all_axes_splits_the_gradient_evenly_over_ties(device):
+    x = tr.tensor([[5.0, 1.0], [5.0, 5.0]], device=device, requires_grad=True)
+    x.max().backward()                     # PyTorch's max(): each of the k maximal elements gets 1/k
+    np.testing.assert_allclose(x.grad.numpy(), [[1 / 3, 0.0], [1 / 3, 1 / 3]], rtol=1e-6)
+
+
+def test_min_over_all_axes_splits_the_gradient_evenly_over_ties(device):
+    x = tr.tensor([[1.0, 1.0], [5.0, 2.0]], device=device, requires_grad=True)
+    x.min().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0.5, 0.5], [0.0, 0.0]])
+
+
+def test_max_with_dim_gives_values_and_indices_and_the_gradient_goes_to_the_index(device):
+    x = tr.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], device=device, requires_grad=True)
+    values, indices = x.max(dim=1)
+    assert indices.tolist() == [1, 0] and not indices.requires_grad
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 
 def test_max_over_an_axis_tuple_picks_one_element_per_slice(device):
-    x = tr.Tensor(np.ones((2, 2, 3)), device=device, requires_grad=True)
+    x = tr.tensor(np.ones((2, 2, 3)), device=device, requires_grad=True)
     x.max(axis=(0, 2)).sum().backward()
     expected = np.zeros((2, 2, 3))
     expected[0, :, 0] = 1.0
@@ -89,7 +103,7 @@ def test_mean_over_zero_elements_is_an_op_error(device):
 
 
 def test_changing_the_input_after_max_is_harmless(device):
-    x = tr.Tensor([1.0, 3.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 3.0, 2.0], device=device, requires_grad=True)
     y = x.max()
     x.data -= 1
     y.backward()

@@ -9,7 +9,7 @@ import tinygrad_rnn as tr
 @pytest.mark.parametrize("shapes", [((3, 4), (3, 4), (3, 4)), ((3, 1), (1, 4), (4,)), ((2, 3), (), (2, 3))], ids=str)
 def test_where_forward_and_gradients_with_broadcasting(device, leaf, shapes):
     cond_shape, a_shape, b_shape = shapes
-    cond = tr.Tensor(np.random.default_rng(1).random(cond_shape) > 0.5, device=device)
+    cond = tr.tensor(np.random.default_rng(1).random(cond_shape) > 0.5, device=device)
     a, b = leaf(*a_shape), leaf(*b_shape)
     expected = np.where(cond.numpy(), a.numpy(), b.numpy())
     np.testing.assert_array_equal(tr.where(cond, a, b).numpy(), expected)
@@ -17,15 +17,15 @@ def test_where_forward_and_gradients_with_broadcasting(device, leaf, shapes):
 
 
 def test_where_gradient_goes_to_the_chosen_branch(device):
-    a = tr.Tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
-    b = tr.Tensor([4.0, 5.0, 6.0], device=device, requires_grad=True)
+    a = tr.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    b = tr.tensor([4.0, 5.0, 6.0], device=device, requires_grad=True)
     tr.where(a > 1.5, a, b).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [0.0, 1.0, 1.0])
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 0.0, 0.0])
 
 
 def test_where_with_a_number_branch_keeps_float32(device):
-    a = tr.Tensor([1.0, -2.0], device=device, requires_grad=True)
+    a = tr.tensor([1.0, -2.0], device=device, requires_grad=True)
     out = tr.where(a > 0, a, 0.0)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out.numpy(), [1.0, 0.0])
@@ -50,8 +50,8 @@ COMPARISONS = {
 @pytest.mark.parametrize("name", COMPARISONS)
 def test_comparison_gives_boolean_tensor_without_gradient(device, name):
     op, reference = COMPARISONS[name]
-    a = tr.Tensor([[1.0, 2.0, 3.0]], device=device, requires_grad=True)
-    b = tr.Tensor([[2.0], [1.0]], device=device, requires_grad=True)
+    a = tr.tensor([[1.0, 2.0, 3.0]], device=device, requires_grad=True)
+    b = tr.tensor([[2.0], [1.0]], device=device, requires_grad=True)
     out = op(a, b)
     np.testing.assert_array_equal(out.numpy(), reference(a.numpy(), b.numpy()))
     assert out.dtype == np.bool_
@@ -61,7 +61,7 @@ def test_comparison_gives_boolean_tensor_without_gradient(device, name):
 @pytest.mark.parametrize("name", COMPARISONS)
 def test_comparison_with_a_number(device, name):
     op, reference = COMPARISONS[name]
-    a = tr.Tensor([1.0, 2.0, 3.0], device=device)
+    a = tr.tensor([1.0, 2.0, 3.0], device=device)
     np.testing.assert_array_equal(op(a, 2.0).numpy(), reference(a.numpy(), 2.0))
 
 

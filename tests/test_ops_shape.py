@@ -51,7 +51,7 @@ def test_permute_that_is_not_a_permutation_is_an_op_error(device, axes):
 
 
 def test_transpose_axes_out_of_range_is_an_op_error(device):
-    with pytest.raises(tr.OpError, match=r"transpose: axes \(0, 3\) are out of range .* shape \(2, 3\)"):
+    with pytest.raises(tr.OpError, match=r"transpose: dim 3 is out of range for a tensor of shape \(2, 3\)"):
         tr.ones(2, 3, device=device).transpose(0, 3)
 
 
@@ -90,13 +90,13 @@ def test_getitem_gradients(device, leaf, name):
 
 
 def test_getitem_repeated_indices_accumulate_gradient(device):
-    x = tr.Tensor([10.0, 20.0, 30.0], device=device, requires_grad=True)
+    x = tr.tensor([10.0, 20.0, 30.0], device=device, requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 1.0])
 
 
 def test_getitem_with_integer_tensor_index(device):
-    x = tr.Tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    x = tr.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
     x[tr.tensor([1, 1], device=device)].sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0], [2.0, 2.0]])
 
@@ -135,12 +135,13 @@ def test_concat_of_different_lengths_along_the_axis(device, leaf):
 
 
 def test_concat_with_mismatched_shapes_is_an_op_error(device):
-    with pytest.raises(tr.OpError, match=r"Concat: .*shape \(2, 3\).*shape \(2, 4\)"):
+    expected = r"cat: tensor #1 has shape \(2, 4\), which differs from tensor #0's shape \(2, 3\)"
+    with pytest.raises(tr.OpError, match=expected):
         tr.concat([tr.ones(2, 3, device=device), tr.ones(2, 4, device=device)])
 
 
 def test_concat_of_nothing_is_an_op_error():
-    with pytest.raises(tr.OpError, match=r"concat: expected a non-empty list of tensors"):
+    with pytest.raises(tr.OpError, match=r"cat: expected a non-empty list of tensors"):
         tr.concat([])
 
 
@@ -153,7 +154,7 @@ def test_stack_forward_and_gradients(device, leaf, axis):
 
 
 def test_stack_of_different_shapes_is_an_op_error(device):
-    with pytest.raises(tr.OpError, match=r"Stack: .*shape \(2, 3\).*shape \(3, 2\)"):
+    with pytest.raises(tr.OpError, match=r"stack: expected tensors of one shape, got shapes \(2, 3\), \(3, 2\)"):
         tr.stack([tr.ones(2, 3, device=device), tr.ones(3, 2, device=device)])
 
 
@@ -174,7 +175,7 @@ def test_split_along_last_axis_as_method(device, leaf):
 
 
 def test_split_piece_without_gradient_gets_zeros(device):
-    x = tr.Tensor(np.arange(6.0), device=device, requires_grad=True)
+    x = tr.tensor(np.arange(6.0), device=device, requires_grad=True)
     first, _ = tr.split(x, 3)
     (first * 2).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0, 0.0, 0.0, 0.0])
@@ -198,19 +199,19 @@ def test_unsqueeze_squeeze_flatten(device, leaf):
 
 
 def test_split_axis_out_of_range_is_an_op_error(device):
-    with pytest.raises(tr.OpError, match=r"split: axis 3 is out of range for a tensor of shape \(4,\)"):
+    with pytest.raises(tr.OpError, match=r"split: dim 3 is out of range for a tensor of shape \(4,\)"):
         tr.split(tr.ones(4, device=device), 2, axis=3)
 
 
 @pytest.mark.parametrize("axis", [3, -4])
 def test_unsqueeze_axis_out_of_range_is_an_op_error(device, axis):
-    with pytest.raises(tr.OpError, match=rf"unsqueeze: axis {axis} is out of range for a tensor of shape \(2, 3\) "
+    with pytest.raises(tr.OpError, match=rf"unsqueeze: dim {axis} is out of range for a tensor of shape \(2, 3\) "
                                          r"\(expected -3 to 2\)"):
         tr.ones(2, 3, device=device).unsqueeze(axis)
 
 
 def test_squeeze_axis_out_of_range_is_an_op_error(device):
-    with pytest.raises(tr.OpError, match=r"squeeze: axis 4 is out of range for a tensor of shape \(2, 1\)"):
+    with pytest.raises(tr.OpError, match=r"squeeze: dim 4 is out of range for a tensor of shape \(2, 1\)"):
         tr.ones(2, 1, device=device).squeeze(4)
 
 

@@ -35,7 +35,7 @@ def test_log_softmax_gradients(device, leaf, axis):
 
 
 def test_softmax_and_log_softmax_stay_finite_for_huge_inputs(device):
-    x = tr.Tensor([[1000.0, 0.0, -1000.0]], dtype=tr.float64, device=device, requires_grad=True)
+    x = tr.tensor([[1000.0, 0.0, -1000.0]], dtype=tr.float64, device=device, requires_grad=True)
     with np.errstate(over="raise"):
         np.testing.assert_allclose(x.softmax(-1).numpy(), [[1.0, 0.0, 0.0]])
         y = x.log_softmax(-1)
@@ -45,7 +45,7 @@ def test_softmax_and_log_softmax_stay_finite_for_huge_inputs(device):
 
 
 def test_softmax_of_float32_stays_float32(device):
-    x = tr.Tensor([[1.0, 2.0]], device=device)
+    x = tr.tensor([[1.0, 2.0]], device=device)
     assert x.softmax(-1).dtype == np.float32 and x.log_softmax(-1).dtype == np.float32
 
 

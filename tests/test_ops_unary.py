@@ -23,9 +23,9 @@ UNARY = {
 def _away_from_kinks(x):
     """Keep samples off the points where relu, abs and clip have no derivative,
     so that central differences are meaningful."""
-    data = x.data
-    for kink in (0.0, -0.5, 0.7):
-        data[abs(data - kink) < 1e-3] += 0.01
+    with tr.no_grad():
+        for kink in (0.0, -0.5, 0.7):
+            x[abs(x - kink) < 1e-3] += 0.01
     return x
 
 
@@ -48,7 +48,7 @@ def test_unary_gradients(device, leaf, name, shape):
 
 
 def test_sigmoid_is_stable_for_large_magnitudes(device):
-    x = tr.Tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], dtype=tr.float64, device=device, requires_grad=True)
+    x = tr.tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], dtype=tr.float64, device=device, requires_grad=True)
     with np.errstate(over="raise"):
         y = x.sigmoid()
         y.sum().backward()
@@ -57,31 +57,31 @@ def test_sigmoid_is_stable_for_large_magnitudes(device):
 
 
 def test_relu_gradient_is_zero_at_and_below_zero(device):
-    x = tr.Tensor([-1.0, 0.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([-1.0, 0.0, 2.0], device=device, requires_grad=True)
     x.relu().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
 
 
 def test_abs_gradient_is_zero_at_zero_as_pytorch(device):
-    x = tr.Tensor([-3.0, 0.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([-3.0, 0.0, 2.0], device=device, requires_grad=True)
     x.abs().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [-1.0, 0.0, 1.0])
 
 
 def test_clip_passes_gradient_inside_the_range_only(device):
-    x = tr.Tensor([-2.0, -0.5, 0.0, 0.7, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([-2.0, -0.5, 0.0, 0.7, 2.0], device=device, requires_grad=True)
     x.clip(-0.5, 0.7).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 1.0, 1.0, 0.0])
 
 
 def test_float32_in_float32_out(device):
-    x = tr.Tensor([0.5, 1.5], device=device)
+    x = tr.tensor([0.5, 1.5], device=device)
     for name, (op, _, _) in UNARY.items():
         assert op(x).dtype == np.float32, name
 
 
 def test_cast_changes_dtype_and_casts_the_gradient_back(device, leaf):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = x.double()
     assert y.dtype == np.float64
     (y * y).sum().backward()

@@ -41,7 +41,7 @@ def torch_loss(torch, w, b, x):
 
 
 def our_run(name, kwargs, steps, values=None, dtype=tr.float64, groups=None):
-    params = [tr.Tensor(v, dtype=dtype, requires_grad=True) for v in (values or start_values())]
+    params = [tr.tensor(v, dtype=dtype, requires_grad=True) for v in (values or start_values())]
     opt = getattr(optim, name)(groups(params) if groups else params, **kwargs)
     history = []
     for _ in range(steps):
@@ -130,7 +130,7 @@ def test_resumed_training_equals_uninterrupted_bit_for_bit(name, kwargs, tmp_pat
     del params, opt
 
     checkpoint = tr.load(tmp_path / "ckpt")
-    params = [tr.Tensor(v, requires_grad=True) for v in checkpoint["params"]]
+    params = [tr.tensor(v, requires_grad=True) for v in checkpoint["params"]]
     opt = getattr(optim, name)(params, **{**kwargs, "lr": 123.0})  # the checkpoint's lr must win
     opt.load_state_dict(checkpoint["optimizer"])
     for step in range(4, 8):

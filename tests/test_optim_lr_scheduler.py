@@ -57,7 +57,7 @@ def test_reduce_on_plateau_matches_pytorch(kwargs):
                             {"params": [torch.ones(1, requires_grad=True)], "lr": 0.03}], lr=0.1)
     tsched = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, **kwargs)
     for epoch, metric in enumerate(metrics):
-        sched.step(tr.Tensor(metric) if epoch % 2 else metric)
+        sched.step(tr.tensor(metric) if epoch % 2 else metric)
         tsched.step(metric)
         assert lrs(opt) == lrs(topt), f"epoch {epoch}"
     assert sched.get_last_lr() == tsched.get_last_lr()

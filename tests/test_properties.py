@@ -31,7 +31,7 @@ def values(shape, seed, low=-2.0, high=2.0):
 
 
 def leaf(array, dtype=np.float64, device="cpu"):
-    return tr.Tensor(np.asarray(array, dtype=dtype), requires_grad=True, device=device)
+    return tr.tensor(np.asarray(array, dtype=dtype), requires_grad=True, device=device)
 
 
 def check_op(fn, arrays):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tinygrad_rnn import Tensor, nn
+import tinygrad_rnn as tr
+from tinygrad_rnn import nn
 
 torch = pytest.importorskip("torch")
 
@@ -35,8 +36,8 @@ def test_cell_matches_torch(kind, impl, with_hx, batched, bias):
 
     x_t = torch.tensor(x_np, requires_grad=True)
     states_t = [torch.tensor(s, requires_grad=True) for s in states_np]
-    x = Tensor(x_np, requires_grad=True)
-    states = [Tensor(s, requires_grad=True) for s in states_np]
+    x = tr.tensor(x_np, requires_grad=True)
+    states = [tr.tensor(s, requires_grad=True) for s in states_np]
     if kind == "lstm":
         outs_t = list(theirs(x_t, tuple(states_t) if with_hx else None))
         outs = list(ours(x, tuple(states) if with_hx else None))
@@ -45,9 +46,9 @@ def test_cell_matches_torch(kind, impl, with_hx, batched, bias):
         outs = [ours(x, states[0] if with_hx else None)]
     weights = [rng.standard_normal(tuple(o.shape)) for o in outs_t]
     sum((o * torch.tensor(w)).sum() for o, w in zip(outs_t, weights)).backward()
-    total = (outs[0] * Tensor(weights[0])).sum()
+    total = (outs[0] * tr.tensor(weights[0])).sum()
     for o, w in zip(outs[1:], weights[1:]):
-        total = total + (o * Tensor(w)).sum()
+        total = total + (o * tr.tensor(w)).sum()
     total.backward()
 
     for mine, ref in zip(outs, outs_t):

@@ -51,7 +51,7 @@ def test_fused_rnn_cell_passes_gradcheck(nonlinearity, device):
 
 def test_fused_lstm_cell_equals_the_equations():
     gx, gh, c = (np.random.default_rng(k).standard_normal(s) for k, s in enumerate([(2, 12), (2, 12), (2, 3)]))
-    h, c_new = FusedLSTMCell.apply(tr.Tensor(gx), tr.Tensor(gh), tr.Tensor(c))
+    h, c_new = FusedLSTMCell.apply(tr.tensor(gx), tr.tensor(gh), tr.tensor(c))
     a = gx + gh
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
     i, f, g, o = sig(a[:, :3]), sig(a[:, 3:6]), np.tanh(a[:, 6:9]), sig(a[:, 9:])
@@ -62,7 +62,7 @@ def test_fused_lstm_cell_equals_the_equations():
 
 def test_fused_gru_cell_equals_the_equations():
     gx, gh, h = (np.random.default_rng(k).standard_normal(s) for k, s in enumerate([(2, 9), (2, 9), (2, 3)]))
-    out, reset = FusedGRUCell.apply(tr.Tensor(gx), tr.Tensor(gh), tr.Tensor(h))
+    out, reset = FusedGRUCell.apply(tr.tensor(gx), tr.tensor(gh), tr.tensor(h))
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
     r, z = sig(gx[:, :3] + gh[:, :3]), sig(gx[:, 3:6] + gh[:, 3:6])
     n = np.tanh(gx[:, 6:] + r * gh[:, 6:])
@@ -104,6 +104,6 @@ def test_fast_path_output_is_the_buffer_the_steps_wrote_into_not_a_stacked_copy(
     out, _ = getattr(nn, layer)(3, 4, impl="fused")(tr.randn(6, 2, 3, requires_grad=True))
     node = out.grad_fn
     assert node.name == "StepOutputs"
-    assert out.data is node.record.output          # no (T, B, H) copy was made
+    assert out.array is node.record.output          # no (T, B, H) copy was made
     composite, _ = nn.LSTM(3, 4, impl="composite")(tr.randn(6, 2, 3))
     assert composite.grad_fn.name == "Stack"   # the composite path keeps the plain stack

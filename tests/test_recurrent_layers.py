@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tr
-from tinygrad_rnn import Tensor, nn
+from tinygrad_rnn import nn
 from tinygrad_rnn.autograd import topological_order
 
 KINDS = {
@@ -45,8 +45,8 @@ def test_fused_and_composite_give_the_same_outputs_and_gradients(kind, device):
     h_np = [np.random.default_rng(1).standard_normal((4, 3, 2)) for _ in range(2 if kind == "lstm" else 1)]
     results = {}
     for impl, layer in layers.items():
-        x = Tensor(x_np, device=device, requires_grad=True)
-        states = [Tensor(h, device=device, requires_grad=True) for h in h_np]
+        x = tr.tensor(x_np, device=device, requires_grad=True)
+        states = [tr.tensor(h, device=device, requires_grad=True) for h in h_np]
         outs = all_outputs(layer(x, tuple(states) if kind == "lstm" else states[0], lengths=[4, 2, 3]))
         total = outs[0].sum()
         for k, o in enumerate(outs):

@@ -4,7 +4,8 @@ of the input, the initial state and every parameter, for both implementations.""
 import numpy as np
 import pytest
 
-from tinygrad_rnn import Tensor, nn
+import tinygrad_rnn as tr
+from tinygrad_rnn import nn
 
 torch = pytest.importorskip("torch")
 
@@ -48,13 +49,13 @@ def compare(ours, theirs, x_np, hx_np, lengths, batch_first):
     weights = [rng.standard_normal(tuple(o.shape)) for o in outs_t]
     sum(((o * torch.tensor(w)).sum() for o, w in zip(outs_t, weights))).backward()
 
-    x = Tensor(x_np, requires_grad=True)
-    hx = None if hx_np is None else tuple(Tensor(h, requires_grad=True) for h in hx_np)
+    x = tr.tensor(x_np, requires_grad=True)
+    hx = None if hx_np is None else tuple(tr.tensor(h, requires_grad=True) for h in hx_np)
     out, state = ours(x, hx if hx is None or len(hx) == 2 else hx[0], lengths=lengths)
     outs = [out] + flat_states(state)
     total = None
     for o, w in zip(outs, weights):
-        term = (o * Tensor(w)).sum()
+        term = (o * tr.tensor(w)).sum()
         total = term if total is None else total + term
     total.backward()
 
@@ -141,4 +142,4 @@ def test_our_state_dict_loads_into_torch_and_gives_the_same_output(kind):
     x = np.random.default_rng(0).standard_normal((T, B, IN))
     with torch.no_grad():
         expected = theirs(torch.tensor(x))[0].numpy()
-    np.testing.assert_allclose(ours(Tensor(x))[0].numpy(), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours(tr.tensor(x))[0].numpy(), expected, rtol=1e-10, atol=1e-12)

@@ -40,7 +40,7 @@ def assert_same_forward_and_gradients(ours, theirs, x_np, device):
     x_t = torch.tensor(x_np, requires_grad=True)
     out_t, state_t = theirs(x_t)
     (out_t.sum() + sum(s.sum() for s in states(state_t))).backward()
-    x = tr.Tensor(x_np, requires_grad=True, device=device)
+    x = tr.tensor(x_np, requires_grad=True, device=device)
     out, state = ours(x)
     total = out.sum()
     for s in states(state):
@@ -64,8 +64,8 @@ def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient_as_py
     x_t = torch.tensor(logits_np, requires_grad=True)
     loss_t = torch.nn.functional.cross_entropy(x_t, torch.tensor(target))
     loss_t.backward()
-    x = tr.Tensor(logits_np, requires_grad=True, device=device)
-    loss = F.cross_entropy(x, tr.Tensor(target, device=device))
+    x = tr.tensor(logits_np, requires_grad=True, device=device)
+    loss = F.cross_entropy(x, tr.tensor(target, device=device))
     loss.backward()
     assert math.isnan(loss.item()) and math.isnan(loss_t.item())
     np.testing.assert_array_equal(x.grad.numpy(), x_t.grad.numpy())
@@ -78,7 +78,7 @@ def test_cross_entropy_with_every_target_ignored_sums_to_zero_as_pytorch(reducti
     logits_np = np.random.default_rng(0).standard_normal((3, 4))
     target = np.array([-100, -100, -100])
     theirs = torch.nn.functional.cross_entropy(torch.tensor(logits_np), torch.tensor(target), reduction=reduction)
-    ours = F.cross_entropy(tr.Tensor(logits_np, device=device), tr.Tensor(target, device=device), reduction=reduction)
+    ours = F.cross_entropy(tr.tensor(logits_np, device=device), tr.tensor(target, device=device), reduction=reduction)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
@@ -89,8 +89,8 @@ def test_cross_entropy_of_logits_at_1e4_is_finite_and_equals_pytorch(device):
     x_t = torch.tensor(logits_np, requires_grad=True)
     loss_t = torch.nn.functional.cross_entropy(x_t, torch.tensor(target))
     loss_t.backward()
-    x = tr.Tensor(logits_np, requires_grad=True, device=device)
-    loss = F.cross_entropy(x, tr.Tensor(target, device=device))
+    x = tr.tensor(logits_np, requires_grad=True, device=device)
+    loss = F.cross_entropy(x, tr.tensor(target, device=device))
     loss.backward()
     assert np.isfinite(loss.item()) and np.isfinite(x.grad.numpy()).all()
     np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-6)
@@ -118,8 +118,8 @@ def test_exploding_rnn_gradients_are_clipped_to_max_norm_and_stay_finite(device)
 
 
 def test_gradients_under_max_norm_are_left_alone():
-    p = tr.Tensor([0.3, 0.4], requires_grad=True)
-    p.grad = tr.Tensor([0.3, 0.4])
+    p = tr.tensor([0.3, 0.4], requires_grad=True)
+    p.grad = tr.tensor([0.3, 0.4])
     total = nn.utils.clip_grad_norm_([p], max_norm=1.0).item()
     np.testing.assert_allclose(total, 0.5, rtol=1e-6)
     np.testing.assert_allclose(p.grad.numpy(), [0.3, 0.4], rtol=1e-6)

@@ -23,7 +23,7 @@ def model(rnn="gru", cell="gru", attention="additive", bidirectional=True, input
 
 def test_encoder_gives_memory_and_the_summary_of_both_directions():
     encoder = Encoder(V, 3, 5, rnn="lstm", bidirectional=True)
-    memory, summary = encoder(tr.Tensor(SRC), LENGTHS)
+    memory, summary = encoder(tr.tensor(SRC), LENGTHS)
     assert memory.shape == (2, 4, 10) and summary.shape == (2, 10)
     m, s = memory.numpy(), summary.numpy()
     # forward direction ends at each row's last real step, the reverse one at step 0
@@ -36,7 +36,7 @@ def test_encoder_gives_memory_and_the_summary_of_both_directions():
                                    lambda: tr.nn.GRU(3, 2, num_layers=2, bidirectional=True)])
 def test_encoder_takes_any_recurrent_layer_of_the_library(layer):
     encoder = Encoder(V, 3, rnn=layer())
-    memory, summary = encoder(tr.Tensor(SRC), LENGTHS)
+    memory, summary = encoder(tr.tensor(SRC), LENGTHS)
     assert memory.shape == (2, 4, 4) and summary.shape == (2, 4)
     assert encoder.output_size == 4
 
@@ -58,10 +58,10 @@ def test_gradcheck_one_decoder_step(attention, cell, device):
     memory_size = 4 if attention == "scaled" else 6
     decoder = Decoder(V, 3, 4, memory_size, attention=attention, cell=cell).double().to(device)
     rng = np.random.default_rng(0)
-    memory = tr.Tensor(rng.standard_normal((2, 3, memory_size)), requires_grad=True, device=device)
-    summary = tr.Tensor(rng.standard_normal((2, memory_size)), requires_grad=True, device=device)
+    memory = tr.tensor(rng.standard_normal((2, 3, memory_size)), requires_grad=True, device=device)
+    summary = tr.tensor(rng.standard_normal((2, memory_size)), requires_grad=True, device=device)
     mask = tr.nn.lengths_to_padding_mask([3, 2], device=device)
-    tokens = tr.Tensor(np.array([1, 4]), device=device)
+    tokens = tr.tensor(np.array([1, 4]), device=device)
 
     def one_step(memory, summary, *params):
         state = decoder.initial_state(summary)
@@ -74,7 +74,7 @@ def test_gradcheck_one_decoder_step(attention, cell, device):
 
 def test_gradcheck_one_seq2seq_step_through_a_bidirectional_encoder():
     m = model(rnn="gru", hidden=3).double()
-    src, tokens = tr.Tensor(SRC), tr.Tensor(np.array([BOS, BOS]))
+    src, tokens = tr.tensor(SRC), tr.tensor(np.array([BOS, BOS]))
 
     def step(*params):
         memory, mask, state = m.encode(src, LENGTHS)
@@ -85,19 +85,19 @@ def test_gradcheck_one_seq2seq_step_through_a_bidirectional_encoder():
 
 def test_forward_gives_logits_per_target_step_and_the_loss_skips_padding():
     m = model()
-    logits = m(tr.Tensor(SRC), TARGET, LENGTHS)
+    logits = m(tr.tensor(SRC), TARGET, LENGTHS)
     assert logits.shape == (2, 5, V)
     expected = cross_entropy(logits.reshape(10, V)[np.array([0, 1, 2, 3, 4, 5, 6, 7, 8])],
                              TARGET.reshape(-1)[:9])
-    np.testing.assert_allclose(m.loss(tr.Tensor(SRC), TARGET, LENGTHS).item(), expected.item(), rtol=1e-6)
+    np.testing.assert_allclose(m.loss(tr.tensor(SRC), TARGET, LENGTHS).item(), expected.item(), rtol=1e-6)
 
 
 def run_by_hand(m, choose):
     """Decode step by step: the next input is choose(t, logits)."""
-    memory, mask, state = m.encode(tr.Tensor(SRC), LENGTHS)
+    memory, mask, state = m.encode(tr.tensor(SRC), LENGTHS)
     previous, out = np.array([BOS, BOS]), []
     for t in range(TARGET.shape[1]):
-        logits, state, _ = m.decoder.step(tr.Tensor(previous), state, memory, mask)
+        logits, state, _ = m.decoder.step(tr.tensor(previous), state, memory, mask)
         out.append(logits.numpy())
         previous = choose(t, logits.numpy())
     return np.stack(out, axis=1)
@@ -105,26 +105,26 @@ def run_by_hand(m, choose):
 
 def test_teacher_forcing_ratio_one_feeds_the_truth_and_zero_the_models_own_guesses():
     m = model()
-    forced = m(tr.Tensor(SRC), TARGET, LENGTHS, teacher_forcing=1.0).numpy()
+    forced = m(tr.tensor(SRC), TARGET, LENGTHS, teacher_forcing=1.0).numpy()
     np.testing.assert_allclose(forced, run_by_hand(m, lambda t, lg: TARGET[:, t]), atol=1e-6)
-    free = m(tr.Tensor(SRC), TARGET, LENGTHS, teacher_forcing=0.0).numpy()
+    free = m(tr.tensor(SRC), TARGET, LENGTHS, teacher_forcing=0.0).numpy()
     np.testing.assert_allclose(free, run_by_hand(m, lambda t, lg: lg.argmax(-1)), atol=1e-6)
 
 
 def test_teacher_forcing_ratio_between_mixes_the_two():
     m = model()
-    forced = m(tr.Tensor(SRC), TARGET, LENGTHS, teacher_forcing=1.0).numpy()
-    free = m(tr.Tensor(SRC), TARGET, LENGTHS, teacher_forcing=0.0).numpy()
+    forced = m(tr.tensor(SRC), TARGET, LENGTHS, teacher_forcing=1.0).numpy()
+    free = m(tr.tensor(SRC), TARGET, LENGTHS, teacher_forcing=0.0).numpy()
     tr.manual_seed(3)
-    mixed = m(tr.Tensor(SRC), TARGET, LENGTHS, teacher_forcing=0.5).numpy()
+    mixed = m(tr.tensor(SRC), TARGET, LENGTHS, teacher_forcing=0.5).numpy()
     assert mixed.shape == forced.shape
     assert not np.allclose(mixed, forced) or not np.allclose(mixed, free)
 
 
 def test_a_padded_row_decodes_as_it_does_alone():
     m = model()
-    logits = m(tr.Tensor(SRC), TARGET, LENGTHS).numpy()
-    alone = m(tr.Tensor(SRC[1:, :3]), TARGET[1:], [3]).numpy()
+    logits = m(tr.tensor(SRC), TARGET, LENGTHS).numpy()
+    alone = m(tr.tensor(SRC[1:, :3]), TARGET[1:], [3]).numpy()
     np.testing.assert_allclose(logits[1], alone[0], atol=1e-5)
 
 
@@ -135,7 +135,7 @@ def test_input_feeding_adds_the_attentional_vector_to_the_cell_input():
 
 def test_greedy_stops_each_row_at_eos_or_max_len():
     m = model()
-    outputs = m.greedy(tr.Tensor(SRC), LENGTHS, max_len=3)
+    outputs = m.greedy(tr.tensor(SRC), LENGTHS, max_len=3)
     for hyp in outputs:
         assert EOS not in hyp.tokens and len(hyp.tokens) <= 3
         assert hyp.attention.shape[0] == min(len(hyp.tokens) + 1, 3)
@@ -145,7 +145,7 @@ def test_greedy_stops_each_row_at_eos_or_max_len():
 def test_overfits_a_tiny_batch_to_near_zero_loss():
     m = model(hidden=16)
     optimizer = Adam(m.parameters(), lr=0.02)
-    src = tr.Tensor(SRC)
+    src = tr.tensor(SRC)
     for _ in range(60):
         loss = m.loss(src, TARGET, LENGTHS)
         optimizer.zero_grad()
@@ -158,7 +158,7 @@ def test_overfits_a_tiny_batch_to_near_zero_loss():
 def test_tokens_may_be_lists_arrays_or_tensors():
     m = model()
     from_lists = m.loss(SRC.tolist(), TARGET.tolist(), LENGTHS).item()
-    from_tensors = m.loss(tr.Tensor(SRC), tr.Tensor(TARGET), LENGTHS).item()
+    from_tensors = m.loss(tr.tensor(SRC), tr.tensor(TARGET), LENGTHS).item()
     assert from_lists == pytest.approx(from_tensors)
     with pytest.raises(tr.OpError, match="Seq2Seq: tokens must be integers, got dtype float32"):
         m.loss(SRC.astype(np.float32), TARGET, LENGTHS)

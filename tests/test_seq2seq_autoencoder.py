@@ -63,7 +63,7 @@ def test_noise_applies_in_training_mode_only():
 
 
 def test_code_is_one_fixed_size_vector_per_sequence():
-    assert autoencoder().code(tr.Tensor(SRC), LENGTHS).shape == (2, 12)
+    assert autoencoder().code(tr.tensor(SRC), LENGTHS).shape == (2, 12)
 
 
 @pytest.mark.parametrize("noise", [{}, {"drop_prob": 0.2, "shuffle_window": 2}])
@@ -72,7 +72,7 @@ def test_reconstruction_loss_falls_and_reaches_every_parameter(noise):
     optimizer = Adam(model.parameters(), lr=0.02)
     losses = []
     for _ in range(25):
-        loss = model.reconstruction_loss(tr.Tensor(SRC), LENGTHS)
+        loss = model.reconstruction_loss(tr.tensor(SRC), LENGTHS)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -85,11 +85,11 @@ def test_a_clean_autoencoder_reconstructs_a_tiny_batch_it_overfits():
     model = autoencoder()
     optimizer = Adam(model.parameters(), lr=0.02)
     for _ in range(60):
-        loss = model.reconstruction_loss(tr.Tensor(SRC), LENGTHS)
+        loss = model.reconstruction_loss(tr.tensor(SRC), LENGTHS)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     model.eval()
-    assert [h.tokens for h in model.reconstruct(tr.Tensor(SRC), LENGTHS)] == [[4, 5, 6, 7, 8], [9, 8, 7]]
-    assert [h.tokens for h in model.reconstruct(tr.Tensor(SRC), LENGTHS, beam_width=3)] == [[4, 5, 6, 7, 8],
+    assert [h.tokens for h in model.reconstruct(tr.tensor(SRC), LENGTHS)] == [[4, 5, 6, 7, 8], [9, 8, 7]]
+    assert [h.tokens for h in model.reconstruct(tr.tensor(SRC), LENGTHS, beam_width=3)] == [[4, 5, 6, 7, 8],
                                                                                             [9, 8, 7]]

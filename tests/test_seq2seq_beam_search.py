@@ -23,7 +23,7 @@ class TableDecoder(Module):
         return (summary,)
 
     def step(self, tokens, state, memory=None, key_padding_mask=None):
-        return tr.Tensor(self.log_table[tokens.numpy()]), state, None
+        return tr.tensor(self.log_table[tokens.numpy()]), state, None
 
 
 class NullEncoder(Module):
@@ -70,7 +70,7 @@ def test_beam_of_width_one_is_greedy_on_the_hand_built_model():
 def test_beam_of_width_one_is_greedy_on_a_random_attention_model():
     encoder = Encoder(9, 4, 6, bidirectional=True, padding_idx=0)
     model = Seq2Seq(encoder, Decoder(9, 4, 6, 12, attention="general", padding_idx=0), bos=1, eos=2, pad=0)
-    src = tr.Tensor(np.random.default_rng(0).integers(3, 9, size=(5, 6)))
+    src = tr.tensor(np.random.default_rng(0).integers(3, 9, size=(5, 6)))
     lengths = [6, 4, 5, 2, 6]
     greedy = model.greedy(src, lengths, max_len=8)
     beam = model.beam_search(src, lengths, beam_width=1, max_len=8)
@@ -110,7 +110,7 @@ def test_generic_beam_search_returns_every_finished_hypothesis_best_first():
 def test_beam_attention_has_one_row_per_output_step():
     encoder = Encoder(9, 4, 6, padding_idx=0)
     model = Seq2Seq(encoder, Decoder(9, 4, 6, 6, attention="additive", padding_idx=0), bos=1, eos=2, pad=0)
-    src = tr.Tensor(np.array([[3, 4, 5], [6, 7, 0]]))
+    src = tr.tensor(np.array([[3, 4, 5], [6, 7, 0]]))
     for hyp in model.beam_search(src, [3, 2], beam_width=3, max_len=4):
         assert hyp.attention.shape[0] in (len(hyp.tokens), len(hyp.tokens) + 1)
         np.testing.assert_allclose(hyp.attention.sum(-1), 1.0, atol=1e-6)

@@ -13,8 +13,8 @@ from tinygrad_rnn import nn, optim, serialization
 
 def nested():
     return {
-        "weights": {"a": tr.Tensor(np.arange(6, dtype=np.float32).reshape(2, 3)),
-                    "b": tr.Tensor(np.array([1.5, -2.0]), dtype=tr.float64, requires_grad=True)},
+        "weights": {"a": tr.tensor(np.arange(6, dtype=np.float32).reshape(2, 3)),
+                    "b": tr.tensor(np.array([1.5, -2.0]), dtype=tr.float64, requires_grad=True)},
         "array": np.array([[1, 2], [3, 4]], dtype=np.int64),
         "scalar": np.float32(0.25),
         "numbers": [1, 2.5, float("nan"), float("inf"), -float("inf"), True, None, "text"],

@@ -7,7 +7,7 @@ import tinygrad_rnn as tr
 
 
 def test_python_floats_make_a_float32_tensor(device):
-    t = tr.Tensor([[1.0, 2.0]], device=device)
+    t = tr.tensor([[1.0, 2.0]], device=device)
     assert t.dtype == np.float32 and t.shape == (1, 2) and t.device == device
 
 
@@ -18,8 +18,8 @@ def test_factories_default_to_float32(device):
 
 
 def test_float64_is_kept_from_arrays_and_on_request(device):
-    assert tr.Tensor(np.zeros(2), device=device).dtype == np.float64
-    assert tr.Tensor([1.0], dtype=tr.float64, device=device).dtype == np.float64
+    assert tr.tensor(np.zeros(2), device=device).dtype == np.float64
+    assert tr.tensor([1.0], dtype=tr.float64, device=device).dtype == np.float64
     assert tr.zeros(2, dtype=tr.float64, device=device).dtype == np.float64
 
 
@@ -44,18 +44,18 @@ def test_integer_tensors_stay_integer(device):
 def test_only_floating_tensors_can_require_grad(device):
     with pytest.raises(tr.OpError, match=r"requires_grad: only floating-point tensors can require gradients, "
                                          r"got dtype int64"):
-        tr.Tensor([1, 2], requires_grad=True, device=device)
+        tr.tensor([1, 2], requires_grad=True, device=device)
 
 
 def test_numpy_returns_a_host_array(device):
-    t = tr.Tensor([1.0, 2.0], device=device)
+    t = tr.tensor([1.0, 2.0], device=device)
     assert type(t.numpy()) is np.ndarray
     np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])
 
 
 def test_item_and_tolist(device):
-    assert tr.Tensor([[3.5]], device=device).item() == 3.5
-    assert tr.Tensor([[1.0, 2.0]], device=device).tolist() == [[1.0, 2.0]]
+    assert tr.tensor([[3.5]], device=device).item() == 3.5
+    assert tr.tensor([[1.0, 2.0]], device=device).tolist() == [[1.0, 2.0]]
     with pytest.raises(tr.OpError, match=r"item: only a tensor with one element .* got shape \(2,\)"):
         tr.ones(2, device=device).item()
 
@@ -74,7 +74,7 @@ def test_to_the_same_device_returns_the_tensor(device):
 def test_to_moves_data_and_gradient_between_devices():
     if not tr.cuda_available():
         pytest.skip("cuda: needs a GPU to move between devices")
-    x = tr.Tensor([1.0, 2.0], requires_grad=True)
+    x = tr.tensor([1.0, 2.0], requires_grad=True)
     y = x.to("cuda")
     assert y.device == "cuda"
     (y * y).sum().backward()
@@ -98,7 +98,7 @@ def test_data_assignment_bumps_the_version(device):
 
 
 def test_repr_shows_values_dtype_and_grad_fn(device):
-    x = tr.Tensor([1.0, 2.0], device=device, requires_grad=True)
+    x = tr.tensor([1.0, 2.0], device=device, requires_grad=True)
     assert "requires_grad=True" in repr(x) and "float32" in repr(x)
     assert "grad_fn=<Mul>" in repr(x * 2)
 
@@ -119,13 +119,13 @@ def test_randn_follows_manual_seed(device):
 
 def test_tensor_of_a_tensor_shares_nothing_of_the_graph(device):
     x = tr.ones(2, device=device, requires_grad=True)
-    y = tr.Tensor(x * 2)
+    y = tr.tensor(x * 2)
     assert y.grad_fn is None and not y.requires_grad
     np.testing.assert_array_equal(y.numpy(), [2.0, 2.0])
 
 
 def test_unsupported_operand_is_an_op_error(device):
-    with pytest.raises(tr.OpError, match=r"Add: cannot use an input of type str; expected a Tensor, array or number"):
+    with pytest.raises(tr.OpError, match=r"add: cannot use an input of type str; expected a Tensor, an array or a "):
         tr.ones(2, device=device) + "a"
 
 
@@ -137,7 +137,7 @@ def test_numpy_scalars_mix_like_python_numbers(device):
 
 
 def test_iterating_gives_the_rows_and_stops(device):
-    x = tr.Tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    x = tr.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
     first, second = x
     np.testing.assert_array_equal(second.numpy(), [3.0, 4.0])
     (first * 2 + second).sum().backward()

@@ -51,9 +51,9 @@ def test_composite_expression_matches_pytorch_in_float64():
     index = np.array([3, 0, 0, 2])
     mask = rng.random((4, 5)) > 0.5
 
-    ours = {k: tr.Tensor(v, requires_grad=True) for k, v in values.items()}
+    ours = {k: tr.tensor(v, requires_grad=True) for k, v in values.items()}
     theirs = {k: torch.tensor(v, requires_grad=True) for k, v in values.items()}
-    out = _expression(Ours, **ours, index=index, mask=tr.Tensor(mask))
+    out = _expression(Ours, **ours, index=index, mask=tr.tensor(mask))
     expected = _expression(Torch, **theirs, index=torch.tensor(index), mask=torch.tensor(mask))
     out.backward()
     expected.backward()

@@ -1,26 +1,27 @@
 """tinygrad_rnn: a small reverse-mode autograd engine on NumPy or CuPy, with
 recurrent networks and attention built from its ops, and drawings of the
-unrolled graph."""
+unrolled graph. Its names follow PyTorch's: `import tinygrad_rnn as torch`."""
 
-# tensor first: it pulls in autograd and the ops in the order they need
-from .tensor import Tensor, arange, ones, ones_like, rand, randn, tensor, zeros, zeros_like  # noqa: I001
-from .autograd import current_scope, detect_anomaly, enable_grad, is_grad_enabled, no_grad, record_grad_norms, scope
-from .backend import DeviceError, cuda_available, float32, float64, int64, manual_seed
+from . import data, nn, optim, viz
+from .autograd import Function, current_scope, detect_anomaly, enable_grad, is_anomaly_enabled
+from .autograd import is_grad_enabled, no_grad, record_grad_norms, scope, set_grad_enabled
+from .backend import DeviceError, cuda_available, manual_seed
+from .creation import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
+from .creation import arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones
+from .creation import ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros
+from .creation import zeros_like
+from .devices import device
+from .dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from .errors import GradcheckError, GraphError, OpError
+from .functions import abs, add, argmax, argmin, bmm, cat, chunk, clamp, clip, clone, concat, concatenate, cos
+from .functions import div, eq, equal, exp, flatten, gather, ge, gt, le, log, log_softmax, lt, matmul, max
+from .functions import mean, min, mm, mul, ne, neg, numel, permute, pow, relu, reshape, sigmoid, sin, softmax
+from .functions import split, sqrt, squeeze, stack, sub, sum, t, tanh, transpose, tril, triu, unsqueeze, where
 from .gradcheck import gradcheck
-from .ops import concat, split, stack, where
+from .serialization import CheckpointError, load, save
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange",
-    "manual_seed", "concat", "stack", "split", "where", "no_grad", "enable_grad", "is_grad_enabled",
-    "scope", "current_scope", "detect_anomaly", "record_grad_norms", "gradcheck", "cuda_available",
-    "float32", "float64", "int64", "DeviceError", "OpError", "GraphError", "GradcheckError",
-]
-
-# layers, losses, optimizers and checkpoints
-from . import nn, optim, viz  # noqa: E402
-from .serialization import CheckpointError, load, save  # noqa: E402
-
-__all__ += ["nn", "optim", "viz", "save", "load", "CheckpointError"]
+# PyTorch's dtype aliases: tr.float, tr.double, tr.half, tr.long, tr.int, tr.short, tr.bool
+half, float, double, short, int, long, bool = float16, float32, float64, int16, int32, int64, bool_  # noqa: A001

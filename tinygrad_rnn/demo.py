@@ -58,14 +58,14 @@ def sample(model, vocab, prime, n_chars, temperature=0.8, device="cpu", rng=None
     """Feed `prime`, then draw n_chars characters one at a time from softmax(logits / temperature)."""
     rng = rng or backend.rng()
     with tr.no_grad():
-        ids = tr.Tensor(vocab.encode(prime)[None, :], device=device)
+        ids = tr.tensor(vocab.encode(prime)[None, :], device=device)
         logits, state = model(ids)
         out = []
         for _ in range(n_chars):
             p = (logits[:, -1] / temperature).softmax(axis=-1).numpy()[0].astype(np.float64)
             nxt = int(rng.choice(len(p), p=p / p.sum()))
             out.append(nxt)
-            logits, state = model(tr.Tensor(np.array([[nxt]], dtype=np.int64), device=device), state)
+            logits, state = model(tr.tensor(np.array([[nxt]], dtype=np.int64), device=device), state)
     return prime + vocab.decode(out)
 
 
@@ -128,7 +128,7 @@ def write_loss_curve(out, losses):
 
 def write_unrolled_graph(out, model, vocab, device, steps=3):
     """The graph of `steps` unrolled LSTM steps on one short window: .dot always, .svg when dot exists."""
-    ids = tr.Tensor(vocab.encode(PRIME[:1] * (steps + 1))[None, :], device=device)
+    ids = tr.tensor(vocab.encode(PRIME[:1] * (steps + 1))[None, :], device=device)
     logits, _ = model(ids[:, :steps])
     loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), ids[:, 1:].reshape(-1))
     graph = viz.draw_graph(loss, params=model)
@@ -179,7 +179,7 @@ def _run(args):
           f"({len(data.STDLIB_MODULES)} modules), {len(vocab)} distinct characters")
 
     model = CharLSTM(len(vocab), args.hidden).to(args.device)
-    n_params = sum(p.size for p in model.parameters())
+    n_params = sum(p.numel() for p in model.parameters())
     print(f"model: Embedding -> LSTM({args.hidden}) -> Linear, {n_params:,} parameters, on {args.device}")
     print(f"\n--- sampled before training ---\n{sample(model, vocab, PRIME, args.sample_chars, device=args.device)}\n")
 
@@ -188,8 +188,8 @@ def _run(args):
     losses = []
     for step in range(1, args.steps + 1):
         x, y = random_windows(train_ids, args.batch_size, args.seq_len, rng)
-        logits, _ = model(tr.Tensor(x, device=args.device))
-        loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), tr.Tensor(y.reshape(-1), device=args.device))
+        logits, _ = model(tr.tensor(x, device=args.device))
+        loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), tr.tensor(y.reshape(-1), device=args.device))
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -216,8 +216,8 @@ def held_out_bits_per_char(model, ids, device, window=200, max_windows=8):
     x = ids[:n * window].reshape(n, window)
     y = ids[1:n * window + 1].reshape(n, window)
     with tr.no_grad():
-        logits, _ = model(tr.Tensor(x, device=device))
-        targets = tr.Tensor(y.reshape(-1), device=device)
+        logits, _ = model(tr.tensor(x, device=device))
+        targets = tr.tensor(y.reshape(-1), device=device)
         nats = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets)
     return nats.item() / math.log(2)
 

@@ -14,7 +14,7 @@ from .tensor import Tensor
 
 
 def _scalar(out, weights):
-    return (out * weights).sum() if out.data.size != 1 else out.sum()
+    return (out * weights).sum() if out.array.size != 1 else out.sum()
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
@@ -54,11 +54,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     for number, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
-        analytic = backend.to_numpy(t.grad.data) if t.grad is not None else backend.np.zeros(t.shape)
+        analytic = backend.to_numpy(t.grad.array) if t.grad is not None else backend.np.zeros(t.shape)
         numeric = backend.np.zeros(t.shape)
-        if not t.data.flags.c_contiguous:
-            t.data = backend.xp_of(t.data).ascontiguousarray(t.data)
-        flat = t.data.reshape(-1)  # a view (t is contiguous): perturbing it perturbs t
+        if not t.array.flags.c_contiguous:
+            t.data = backend.xp_of(t.array).ascontiguousarray(t.array)
+        flat = t.array.reshape(-1)  # a view (t is contiguous): perturbing it perturbs t
         with no_grad():
             for i in range(flat.size):
                 old = flat[i].item()

@@ -68,7 +68,7 @@ def _encode(value, arrays, where, archive):
     if isinstance(value, float):
         return value if math.isfinite(value) else {"float": repr(value)}
     if isinstance(value, Tensor) or backend.is_array(value) or isinstance(value, backend.np.generic):
-        data = value.data if isinstance(value, Tensor) else value
+        data = value.array if isinstance(value, Tensor) else value
         host = backend.np.asarray(backend.to_numpy(data) if backend.is_array(data) else data)
         if host.dtype.hasobject:
             raise CheckpointError(f"save: {where} is an array of Python objects, which a checkpoint cannot hold")

@@ -1,73 +1,97 @@
 """Tensor: an array (NumPy or CuPy), its gradient, and the node that made it.
 
-    t.data          the raw array (xp.ndarray); assigning to it, even in place
-                    with `t.data -= ...`, bumps the version counter that lets
-                    backward detect arrays changed after they were saved
+    t.data          a Tensor sharing t's storage, outside the graph (requires_grad=False),
+                    as in PyTorch: `p.data.add_(...)` changes p without recording anything
+    t.array         the raw backend array (numpy.ndarray or cupy.ndarray) that the ops read;
+                    read it, never write into it (the version counter would not see the change)
+    t.numpy()       a host NumPy array: on the CPU a read-only view of the storage, on a GPU a copy
     t.grad          a Tensor of the same shape, filled by backward(), or None
-    t._ctx          the Function that produced t (None for a leaf)
+    t._ctx          the Function that produced t (None for a leaf); t._index: which of its outputs
+    t._counter      the storage's version counter, shared by every tensor viewing the same memory
+                    (views, detach(), .data); every in-place change moves it by one, and a node
+                    that saved the old value refuses to backpropagate (tinygrad_rnn/inplace.py)
 
-Every operator is one op from `tinygrad_rnn.ops`; the methods here only
-dispatch, so the maths lives in one place.
+The many operators and methods live in tensor_methods.py (grouped by kind),
+each one an op from tinygrad_rnn/ops, so the maths lives in one place; this
+file is what a Tensor *is*.
 """
 
-from . import backend
+from . import backend, devices
+from .autograd import memory_owner, run_backward
 from .errors import GraphError, OpError
+from .tensor_methods import TensorMethods
 
 
-class Tensor:
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_index", "_version", "name", "__weakref__")
+class Version:
+    """How many times a storage was changed in place; one object shared by all tensors on that storage."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Tensor(TensorMethods):
+    __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_index", "_counter", "_view", "name", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to our operators
 
-    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+    def __init__(self, *data, requires_grad=False, dtype=None, device=None):
+        """Tensor(data) copies data (nested lists, numbers, arrays, a Tensor) into a new storage, as
+        float32 unless dtype says otherwise (PyTorch's Tensor(...); tr.tensor(...) infers the dtype).
+        Tensor(2, 3) (all ints) is a zero-filled tensor of that shape, as PyTorch's legacy form."""
+        if len(data) != 1 or type(data[0]) is int:
+            data = self._legacy_shape(data)
+        else:
+            data = data[0]
+        if dtype is None and not isinstance(data, Tensor):
+            dtype = backend.float32  # PyTorch's Tensor(...) is a FloatTensor whatever the data
         if isinstance(data, Tensor):
             data = data._data
-        try:
-            self._data = backend.as_array(data, dtype=dtype, device=device)
-        except (ValueError, TypeError) as exc:  # ragged nested lists, a dtype that is not one
-            raise OpError(f"Tensor: cannot make an array from this {type(data).__name__}: {exc}") from None
-        if self._data.dtype.kind not in "biufc":
-            raise OpError(f"Tensor: data must be numbers or booleans, got dtype {self._data.dtype}")
-        self.grad = None
+        self._data = make_array(data, dtype, devices.normalize(device), "Tensor")
+        self._grad = None
         self._ctx = None
         self._index = 0
-        self._version = 0
+        self._counter = Version()
+        self._view = None
         self.name = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    @staticmethod
+    def _legacy_shape(sizes):
+        if not sizes or not all(type(n) is int and n >= 0 for n in sizes):
+            raise OpError(f"Tensor: expected one data argument (a list, number, array or Tensor) or sizes as "
+                          f"non-negative ints, got {sizes!r}")
+        return backend.np.zeros(sizes, dtype=backend.float32)
 
     @classmethod
     def _make(cls, array, requires_grad=False, ctx=None, index=0):
         """Wrap an array without copying or converting (the ops' fast path)."""
         t = object.__new__(Tensor)
         t._data = array
-        t.grad = None
+        t._grad = None
         t.requires_grad = requires_grad
         t._ctx = ctx
         t._index = index
-        t._version = 0
+        t._counter = Version()
+        t._view = None
         t.name = None
         return t
 
-    def requires_grad_(self, flag=True):
-        if flag and self._data.dtype.kind != "f":
+    def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, bool):
+            raise OpError(f"requires_grad_: expected True or False, got {requires_grad!r}")
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise OpError(f"requires_grad: only floating-point tensors can require gradients, "
                           f"got dtype {self._data.dtype}; convert with .float() or dtype=float32")
-        self.requires_grad = flag
+        if not requires_grad and self._ctx is not None:
+            raise GraphError("requires_grad_(False): this tensor was computed in the graph; "
+                             "use .detach() to get one outside it")
+        self.requires_grad = requires_grad
         return self
 
-    # ---- data, shape, device -------------------------------------------------
-    @property
-    def data(self):
-        return self._data
-
-    @data.setter
-    def data(self, array):
-        if isinstance(array, Tensor):
-            array = array._data
-        self._data = array
-        self._version += 1
-
+    # ---- storage -------------------------------------------------------------
     @property
     def array(self):
         """The backend array holding the values (numpy.ndarray or cupy.ndarray), no copy.
@@ -77,6 +101,50 @@ class Tensor:
         return self._data
 
     @property
+    def data(self):
+        """A Tensor on the same storage, outside the graph (as PyTorch's .data)."""
+        t = Tensor._make(self._data)
+        t._counter = self._counter
+        return t
+
+    @data.setter
+    def data(self, value):
+        """`t.data = other` makes t hold other's storage (as PyTorch; other may be on another device,
+        which is how Module.to moves parameters); graphs that saved the old values are told by the
+        version counter."""
+        array = value._data if isinstance(value, Tensor) else value
+        if array is self._data:  # `t.data -= 1` changed the storage in place already, then assigns it back
+            return
+        if not backend.is_array(array):
+            raise OpError(f"data: expected a Tensor to assign, got {type(value).__name__}")
+        if not isinstance(value, Tensor) and backend.device_of(array) != backend.device_of(self._data):
+            # a Tensor may move t to its device (Module.to does that); a bare array of another device is a slip
+            raise backend.DeviceError(f"data: cannot assign an array on {backend.device_of(array)} to the data of "
+                                      f"a tensor on {self.device}; pass a Tensor, or move the array first")
+        self._data = array
+        self._counter.value += 1
+
+    @property
+    def _version(self):
+        """How often this tensor's storage was changed in place (PyTorch's t._version)."""
+        return self._counter.value
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise OpError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape or value.device != self.device:
+                raise OpError(f"grad: assigned a gradient of shape {tuple(value.shape)} on {value.device} to a "
+                              f"tensor of shape {tuple(self.shape)} on {self.device}; they must match")
+        self._grad = value
+
+    # ---- what it is ----------------------------------------------------------
+    @property
     def shape(self):
         return self._data.shape
 
@@ -85,16 +153,17 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def size(self):
-        return self._data.size
-
-    @property
     def dtype(self):
         return self._data.dtype
 
     @property
     def device(self):
-        return backend.device_of(self._data)
+        """tr.device("cpu") or tr.device("cuda"): a string with PyTorch's .type."""
+        return devices.KNOWN[backend.device_of(self._data)]
+
+    @property
+    def is_cuda(self):
+        return self.device == "cuda"
 
     @property
     def is_leaf(self):
@@ -104,90 +173,66 @@ class Tensor:
     def grad_fn(self):
         return self._ctx
 
-    def __len__(self):
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[0]
-
-    def __iter__(self):
-        """The slices along the first axis, each a differentiable t[i] (as PyTorch)."""
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
-
     def numpy(self):
-        """A host NumPy copy (the array itself on CPU, detached from the graph)."""
-        return backend.to_numpy(self._data)
+        """A host NumPy array: a read-only view of this tensor's memory on the CPU (writes to it
+        could not be seen by the version counter), a copy from a GPU."""
+        a = self._data
+        if type(a) is backend.np.ndarray:
+            a = a.view()
+            a.flags.writeable = False
+            return a
+        return backend.to_numpy(a)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
 
     def item(self):
         if self._data.size != 1:
-            raise OpError(f"item: only a tensor with one element converts to a Python number, got shape {self.shape}")
+            raise OpError(f"item: only a tensor with one element converts to a Python number, got shape "
+                          f"{tuple(self.shape)}")
         return self._data.reshape(()).item()
 
-    def __float__(self):
-        return float(self.item())
-
-    def __int__(self):
-        return int(self.item())
-
-    def __format__(self, spec):
-        """f"{loss:.4f}" formats a one-element tensor as its number."""
-        if spec and self._data.size == 1:
-            return format(self.item(), spec)
-        return format(repr(self), spec)
-
     def tolist(self):
-        return self.numpy().tolist()
-
-    def to(self, device):
-        """This tensor on `device` ("cpu" or "cuda"); differentiable."""
-        device = backend.check_device(device)
-        if device == self.device:
-            return self
-        return ops.ToDevice.apply(self, device=device)
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self):
-        return self.to("cuda")
-
-    def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor._make(self._data)
-
-    def astype(self, dtype):
-        return ops.Cast.apply(self, dtype=dtype)
-
-    def float(self):
-        return self.astype(backend.float32)
-
-    def double(self):
-        return self.astype(backend.float64)
+        return backend.to_numpy(self._data).tolist()
 
     # ---- autograd ------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's .grad.
 
-        `grad` is d(loss)/d(self); it may be omitted only for a scalar."""
+        `gradient` is d(loss)/d(self); it may be omitted only for a one-element tensor.
+        retain_graph=True keeps the saved arrays for another backward through the same graph."""
+        if create_graph:
+            raise GraphError("backward: create_graph=True (gradients of gradients) is not supported; "
+                             "this engine's backward works on raw arrays")
+        if inputs is not None:
+            raise GraphError("backward: inputs= is not supported; backward fills the .grad of every leaf")
         if not self.requires_grad:
             raise GraphError("backward: this tensor does not require grad and has no graph; "
                              "create the leaves with requires_grad=True (and not under no_grad())")
-        if grad is None:
+        if gradient is None:
             if self._data.size != 1:
-                raise GraphError(f"backward: grad can be omitted only for a scalar output, got shape "
-                                 f"{tuple(self.shape)}; pass grad= an array of that shape "
+                raise GraphError(f"backward: gradient can be omitted only for a one-element output, got shape "
+                                 f"{tuple(self.shape)}; pass gradient= a tensor of that shape "
                                  "(or reduce first, e.g. y.sum().backward())")
             g = backend.xp_of(self._data).ones_like(self._data)
         else:
-            g = grad._data if isinstance(grad, Tensor) else backend.as_array(grad, dtype=self.dtype, device=self.device)
+            if isinstance(gradient, Tensor):
+                g = gradient._data
+            elif backend.is_array(gradient) or isinstance(gradient, (int, float, list)):
+                g = make_array(gradient, self.dtype, self.device, "backward")
+            else:
+                raise OpError(f"backward: gradient must be a Tensor of shape {tuple(self.shape)}, "
+                              f"got {type(gradient).__name__}")
             if g.shape != self.shape:
-                raise GraphError(f"backward: grad has shape {tuple(g.shape)} but the tensor has shape "
+                raise GraphError(f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape "
                                  f"{tuple(self.shape)}; they must be equal")
             if backend.device_of(g) != self.device:
-                raise backend.DeviceError(f"backward: grad is on {backend.device_of(g)} but the tensor is on "
+                raise backend.DeviceError(f"backward: gradient is on {backend.device_of(g)} but the tensor is on "
                                           f"{self.device}; move it with .to(device)")
-        autograd.run_backward(self, g, retain_graph)
+            if g.dtype.kind not in "fc":
+                raise OpError(f"backward: gradient must be floating point, got dtype {g.dtype}")
+        run_backward(self, g, bool(retain_graph))
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in .grad after backward."""
@@ -200,120 +245,24 @@ class Tensor:
         return self
 
     def zero_grad(self):
+        """Drop this tensor's gradient (.grad = None)."""
         self.grad = None
 
-    # ---- arithmetic ----------------------------------------------------------
-    def __add__(self, other): return ops.Add.apply(self, other)
-    def __radd__(self, other): return ops.Add.apply(other, self)
-    def __sub__(self, other): return ops.Sub.apply(self, other)
-    def __rsub__(self, other): return ops.Sub.apply(other, self)
-    def __mul__(self, other): return ops.Mul.apply(self, other)
-    def __rmul__(self, other): return ops.Mul.apply(other, self)
-    def __truediv__(self, other): return ops.Div.apply(self, other)
-    def __rtruediv__(self, other): return ops.Div.apply(other, self)
-    def __pow__(self, other): return ops.Pow.apply(self, other)
-    def __rpow__(self, other): return ops.Pow.apply(other, self)
-    def __matmul__(self, other): return ops.MatMul.apply(self, other)
-    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
-    def __neg__(self): return ops.Neg.apply(self)
-    def __getitem__(self, index): return ops.GetItem.apply(self, index=index)
+    def detach(self):
+        """The same storage, cut from the graph (changes through either are seen by both)."""
+        t = Tensor._make(self._data)
+        t._counter = self._counter
+        return t
 
-    # comparisons give boolean tensors and carry no gradient
-    def __lt__(self, other): return ops.compare("less", self, other)
-    def __le__(self, other): return ops.compare("less_equal", self, other)
-    def __gt__(self, other): return ops.compare("greater", self, other)
-    def __ge__(self, other): return ops.compare("greater_equal", self, other)
-    def __eq__(self, other): return ops.compare("equal", self, other)
-    def __ne__(self, other): return ops.compare("not_equal", self, other)
-    __hash__ = object.__hash__
-
-    def __bool__(self):
-        if self._data.size != 1:
-            raise OpError(f"bool: the truth value of a tensor of shape {tuple(self.shape)} is ambiguous; "
-                          "use .all() or .any()")
-        return bool(self._data)
-
-    def all(self):
-        return bool(self._data.all())
-
-    def any(self):
-        return bool(self._data.any())
-
-    # ---- pointwise -----------------------------------------------------------
-    def exp(self): return ops.Exp.apply(self)
-    def log(self): return ops.Log.apply(self)
-    def tanh(self): return ops.Tanh.apply(self)
-    def sigmoid(self): return ops.Sigmoid.apply(self)
-    def relu(self): return ops.ReLU.apply(self)
-    def abs(self): return ops.Abs.apply(self)
-    def sqrt(self): return ops.Sqrt.apply(self)
-    def clip(self, min=None, max=None): return ops.Clip.apply(self, low=min, high=max)
-    def softmax(self, axis=-1): return ops.Softmax.apply(self, axis=axis)
-    def log_softmax(self, axis=-1): return ops.LogSoftmax.apply(self, axis=axis)
-
-    # ---- reductions ----------------------------------------------------------
-    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    # ---- shape ---------------------------------------------------------------
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return ops.Reshape.apply(self, shape=shape)
-
-    def view(self, *shape):
-        return self.reshape(*shape)
-
-    def flatten(self):
-        return self.reshape(-1)
-
-    def permute(self, *axes):
-        """Reorder all axes: `x.permute(1, 0, 2)`."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return ops.Transpose.apply(self, axes=axes)
-
-    def transpose(self, dim0=-2, dim1=-1):
-        """Swap two axes (PyTorch's meaning); `permute` takes any permutation."""
-        axes = list(range(self.ndim))
-        try:
-            axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        except IndexError:
-            raise OpError(f"transpose: axes ({dim0}, {dim1}) are out of range for a tensor "
-                          f"of shape {tuple(self.shape)}") from None
-        return ops.Transpose.apply(self, axes=tuple(axes))
-
-    @property
-    def T(self):
-        return ops.Transpose.apply(self, axes=tuple(range(self.ndim))[::-1])
-
-    def unsqueeze(self, axis):
-        """Insert an axis of size 1 at `axis` (-ndim-1 <= axis <= ndim, as PyTorch)."""
-        if not -self.ndim - 1 <= axis <= self.ndim:
-            raise OpError(f"unsqueeze: axis {axis} is out of range for a tensor of shape {tuple(self.shape)} "
-                          f"(expected {-self.ndim - 1} to {self.ndim})")
-        shape = list(self.shape)
-        shape.insert(axis if axis >= 0 else len(shape) + axis + 1, 1)
-        return self.reshape(tuple(shape))
-
-    def squeeze(self, axis=None):
-        """Drop axes of size 1 (all of them, or `axis` if it has size 1)."""
-        if axis is None:
-            shape = tuple(n for n in self.shape if n != 1)
-        else:
-            if not -self.ndim <= axis < max(self.ndim, 1):
-                raise OpError(f"squeeze: axis {axis} is out of range for a tensor of shape {tuple(self.shape)}")
-            shape = list(self.shape)
-            if shape and shape[axis] == 1:
-                del shape[axis]
-        return self.reshape(tuple(shape))
-
-    def split(self, split_size_or_sections, axis=0):
-        return ops.split(self, split_size_or_sections, axis)
+    def detach_(self):
+        """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient."""
+        if self._view is not None and self._view[0].requires_grad:
+            raise GraphError("detach_: cannot detach a view of a tensor in the graph in place; use .detach()")
+        self._ctx, self._index, self.requires_grad = None, 0, False
+        return self
 
     def __repr__(self):
-        body = repr(backend.to_numpy(self._data)).replace("array(", "Tensor(", 1)
+        body = repr(backend.to_numpy(self._data)).replace("array(", "tensor(", 1)
         body = body.rstrip(")")
         extra = [f"dtype={self.dtype}"] if "dtype=" not in body else []
         if self.device != "cpu":
@@ -325,48 +274,38 @@ class Tensor:
         return body + (", " + ", ".join(extra) if extra else "") + ")"
 
 
-def tensor(data, requires_grad=False, dtype=None, device=None):
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+def make_array(data, dtype, device, op):
+    """data (array, nested lists of numbers or of one-element tensors, number) as a new array on device."""
+    if isinstance(data, Tensor):
+        data = data._data
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
+        data = _tensors_to_nested(data)
+    try:
+        array = backend.as_array(data, dtype=dtype, device=device)
+    except (ValueError, TypeError, OverflowError) as exc:  # ragged nested lists, a dtype that is not one
+        raise OpError(f"{op}: cannot make an array from this {type(data).__name__}: {exc}") from exc
+    if array.dtype.kind not in "biufc":
+        raise OpError(f"{op}: data must be numbers or booleans, got dtype {array.dtype}")
+    # a new storage, as PyTorch's tensor(): the caller's array is not shared (from_numpy shares)
+    if backend.is_array(data) and memory_owner(array) is memory_owner(data):
+        array = array.copy()
+    return array
 
 
-def _shape(shape):
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+def _flat(data):
+    for d in data:
+        if isinstance(d, (list, tuple)):
+            yield from _flat(d)
+        else:
+            yield d
 
 
-def zeros(*shape, dtype=backend.float32, device=None, requires_grad=False):
-    return Tensor(backend.xp_for(device).zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
-
-
-def ones(*shape, dtype=backend.float32, device=None, requires_grad=False):
-    return Tensor(backend.xp_for(device).ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
-
-
-def zeros_like(t, requires_grad=False):
-    return zeros(t.shape, dtype=t.dtype, device=t.device, requires_grad=requires_grad)
-
-
-def ones_like(t, requires_grad=False):
-    return ones(t.shape, dtype=t.dtype, device=t.device, requires_grad=requires_grad)
-
-
-def randn(*shape, dtype=backend.float32, device=None, requires_grad=False):
-    """Standard normal samples from the library's generator (see manual_seed)."""
-    data = backend.rng().standard_normal(_shape(shape)).astype(dtype)
-    return Tensor(data, device=device, requires_grad=requires_grad)
-
-
-def rand(*shape, dtype=backend.float32, device=None, requires_grad=False):
-    data = backend.rng().random(_shape(shape)).astype(dtype)
-    return Tensor(data, device=device, requires_grad=requires_grad)
-
-
-def arange(*args, dtype=None, device=None):
-    """Like range, as a tensor; float steps give float32 unless dtype says otherwise."""
-    data = backend.xp_for(device).arange(*args, dtype=dtype)
-    if dtype is None and data.dtype == backend.float64:
-        data = data.astype(backend.float32)
-    return Tensor(data)
-
-
-# imported last: the ops need Tensor to be defined
-from . import autograd, ops  # noqa: E402
+def _tensors_to_nested(data):
+    """[tensor(1.), tensor(2.)] -> [1.0, 2.0]: one-element tensors inside lists become numbers."""
+    if isinstance(data, Tensor):
+        if data._data.size != 1:
+            return _tensors_to_nested(data.tolist())
+        return data.item()
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_nested(d) for d in data]
+    return data

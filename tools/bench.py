@@ -75,7 +75,7 @@ def library_step(kind, params, x, fast, device="cpu"):
     layer.to(device)
     head.to(device)
     weights = list(layer.parameters()) + list(head.parameters())
-    inputs = tr.Tensor(x, device=device)
+    inputs = tr.tensor(x, device=device)
 
     scale = 1.0 / (batch * head.out_features)
 

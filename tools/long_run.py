@@ -75,7 +75,7 @@ def settle():
 def make_batch(generator, steps, batch, input_size):
     x = generator.standard_normal((steps, batch, input_size)).astype(np.float32)
     target = np.cumsum(x[:, :, :1], axis=0) / np.arange(1, steps + 1, dtype=np.float32)[:, None, None]
-    return tr.Tensor(x), tr.Tensor(target)
+    return tr.tensor(x), tr.tensor(target)
 
 
 def train(steps, every, input_size=8, hidden_size=32, batch=8, seq_len=20, lr=1e-3, trace=True, seed=0):

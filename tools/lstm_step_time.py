@@ -32,7 +32,7 @@ LR = 0.01
 def ours_step(impl, weights, x_np):
     layer = nn.LSTM(x_np.shape[2], weights["weight_hh_l0"].shape[1], impl=impl)
     layer.load_state_dict(weights)
-    x = tr.Tensor(x_np)
+    x = tr.tensor(x_np)
 
     def step():
         output, _ = layer(x)

@@ -51,7 +51,7 @@ def ours(ops, repeats):
     ones = np.ones((4, 4), dtype=np.float32)
 
     def leaves():
-        return tr.Tensor(host[0], requires_grad=True), tr.Tensor(host[1], requires_grad=True)
+        return tr.tensor(host[0], requires_grad=True), tr.tensor(host[1], requires_grad=True)
 
     return time_chain(leaves, lambda c, b: c + b, lambda c: c.backward(ones), ops, repeats)
 

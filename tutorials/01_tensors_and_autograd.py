@@ -57,9 +57,9 @@ def numerical(fn, t, eps=1e-6):
         for sign in (1, -1):
             moved = flat.copy()
             moved[i] += sign * eps
-            t.data = tr.Tensor(moved.reshape(t.shape), device=t.device).data
+            t.data = tr.tensor(moved.reshape(t.shape), device=t.device).data
             bumped.append(fn().item())
-        t.data = tr.Tensor(flat.reshape(t.shape), device=t.device).data
+        t.data = tr.tensor(flat.reshape(t.shape), device=t.device).data
         grad.reshape(-1)[i] = (bumped[0] - bumped[1]) / (2 * eps)
     return grad
 
@@ -70,12 +70,12 @@ def numerical(fn, t, eps=1e-6):
 
 # %%
 def fit_sine(steps, device, hidden=16, lr=0.1):
-    x = tr.Tensor(np.linspace(-3, 3, 64)[:, None], device=device)
+    x = tr.tensor(np.linspace(-3, 3, 64)[:, None], dtype=tr.float32, device=device)
     y = x.numpy()
-    target = tr.Tensor(np.sin(y), device=device)
+    target = tr.tensor(np.sin(y), device=device)
     W1 = tr.randn(1, hidden, device=device, requires_grad=True)
     b1 = tr.zeros(hidden, device=device, requires_grad=True)
-    W2 = tr.Tensor(tr.randn(hidden, 1).numpy() / math.sqrt(hidden), device=device, requires_grad=True)
+    W2 = tr.tensor(tr.randn(hidden, 1).numpy() / math.sqrt(hidden), device=device, requires_grad=True)
     b2 = tr.zeros(1, device=device, requires_grad=True)
     losses = []
     for _ in range(steps):
@@ -100,7 +100,7 @@ def main(argv=None):
     W = tr.randn(2, 3, dtype=tr.float64, device=device, requires_grad=True)
     b = tr.randn(2, dtype=tr.float64, device=device, requires_grad=True)
     x = tr.randn(3, dtype=tr.float64, device=device, requires_grad=True)
-    y = tr.Tensor(np.array([0.5, -0.25]), device=device)
+    y = tr.tensor(np.array([0.5, -0.25]), device=device)
     loss = build(W, b, x, y)
     loss.backward()
     print(f"L = {loss.item():.6f}")

@@ -72,7 +72,7 @@ class SequenceRegressor(nn.Module):
 # %%
 def gradient_per_step(gain, steps, device, hidden_size=32):
     model = SequenceRegressor(hidden_size, gain).to(device)
-    x = tr.Tensor(tr.backend.rng().standard_normal((steps, 8, 1)).astype(np.float32), device=device)
+    x = tr.tensor(tr.backend.rng().standard_normal((steps, 8, 1)).astype(np.float32), device=device)
     out, hidden = model(x)
     loss = (out[-1] ** 2).mean()
     return nn.step_gradient_norms(loss, hidden)
@@ -98,7 +98,7 @@ def train_on_sine(steps, device, seq_len=40, batch=32, hidden_size=16):
     def windows(s, starts):
         index = starts[None, :] + np.arange(seq_len + 1)[:, None]   # (T+1, B), time first
         w = s[index].astype(np.float32)
-        return tr.Tensor(w[:-1, :, None], device=device), tr.Tensor(w[1:], device=device)
+        return tr.tensor(w[:-1, :, None], device=device), tr.tensor(w[1:], device=device)
 
     for _ in range(steps):
         x, y = windows(train, rng.integers(0, len(train) - seq_len - 1, size=batch))
@@ -125,7 +125,7 @@ def main(argv=None):
 
     # the unrolled graph of four steps: one cluster per time step
     small = SequenceRegressor(3).to(device)
-    out, _ = small(tr.Tensor(np.ones((4, 1, 1), dtype=np.float32), device=device))
+    out, _ = small(tr.tensor(np.ones((4, 1, 1), dtype=np.float32), device=device))
     common.save_graph(viz.draw_graph(out.sum(), params=small), args.out, "unrolled_rnn")
 
     steps = 30 if args.quick else 100

@@ -85,7 +85,7 @@ def train_forecaster(kind, fit, val, steps, device, hidden_size=32, lr=1e-2, che
     validation windows (early stopping: 250 windows are few, and a longer run only overfits)."""
     model = Forecaster(kind, hidden_size).to(device)
     opt = optim.Adam(model.parameters(), lr=lr)
-    x, y = (tr.Tensor(a.astype(np.float32), device=device) for a in (fit[0][:, :, None], fit[1]))
+    x, y = (tr.tensor(a.astype(np.float32), device=device) for a in (fit[0][:, :, None], fit[1]))
     losses, val_losses, best = [], [], (float("inf"), None)
     for step in range(steps):
         loss = nn.functional.mse_loss(model(x), y)
@@ -104,7 +104,7 @@ def train_forecaster(kind, fit, val, steps, device, hidden_size=32, lr=1e-2, che
 
 def forecast(model, windows, device):
     with tr.no_grad():
-        return model(tr.Tensor(windows[:, :, None].astype(np.float32), device=device)).numpy().astype(np.float64)
+        return model(tr.tensor(windows[:, :, None].astype(np.float32), device=device)).numpy().astype(np.float64)
 
 
 # %%

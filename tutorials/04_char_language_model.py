@@ -49,12 +49,12 @@ class CharModel(nn.Module):
 # %%
 def sample(model, vocab, prime, n_chars, temperature, device, rng):
     with tr.no_grad():
-        logits, state = model(tr.Tensor(vocab.encode(prime)[None, :], device=device))
+        logits, state = model(tr.tensor(vocab.encode(prime)[None, :], device=device))
         out = []
         for _ in range(n_chars):
             p = (logits[0, -1] / temperature).softmax(axis=-1).numpy().astype(np.float64)
             out.append(int(rng.choice(len(p), p=p / p.sum())))
-            logits, state = model(tr.Tensor(np.array([[out[-1]]]), device=device), state)
+            logits, state = model(tr.tensor(np.array([[out[-1]]]), device=device), state)
     return prime + vocab.decode(out)
 
 
@@ -73,8 +73,8 @@ def bits_per_char(model, ids, device, window=256):
             x = ids[start:start + window]
             y = ids[start + 1:start + window + 1]
             x = x[:len(y)]
-            logits, state = model(tr.Tensor(x[None, :], device=device), state)
-            nats = nn.functional.cross_entropy(logits[0], tr.Tensor(y, device=device), reduction="sum")
+            logits, state = model(tr.tensor(x[None, :], device=device), state)
+            nats = nn.functional.cross_entropy(logits[0], tr.tensor(y, device=device), reduction="sum")
             total, count = total + nats.item(), count + len(y)
     return total / count / math.log(2)
 
@@ -106,9 +106,9 @@ def main(argv=None):
         for _ in range(steps):
             starts = rng.integers(0, len(train_ids) - seq_len - 1, size=batch)
             index = starts[:, None] + np.arange(seq_len)
-            logits, _ = model(tr.Tensor(train_ids[index], device=device))
+            logits, _ = model(tr.tensor(train_ids[index], device=device))
             loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)),
-                                               tr.Tensor(train_ids[index + 1].reshape(-1), device=device))
+                                               tr.tensor(train_ids[index + 1].reshape(-1), device=device))
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)

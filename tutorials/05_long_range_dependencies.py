@@ -74,7 +74,7 @@ def run_adding(kind, length, steps, device, hidden_size=32, batch=64):
 
     def batch_of(n):
         x, y = data.adding_problem(n, length)
-        return tr.Tensor(x, device=device), tr.Tensor(y, device=device)
+        return tr.tensor(x, device=device), tr.tensor(y, device=device)
 
     losses, norms = train(model, lambda: batch_of(batch), nn.functional.mse_loss, steps)
     x, y = batch_of(1000)
@@ -89,7 +89,7 @@ def run_copy(kind, n_symbols, seq_len, delay, steps, device, hidden_size=64, bat
 
     def batch_of(n):
         x, y = data.copy_task(n, n_symbols, seq_len, delay)
-        return tr.Tensor(x, device=device), tr.Tensor(y, device=device)
+        return tr.tensor(x, device=device), tr.tensor(y, device=device)
 
     def loss_fn(logits, y):
         return nn.functional.cross_entropy(logits.reshape(-1, n_tokens), y.reshape(-1))

@@ -91,7 +91,7 @@ def train_on_sine(cell, steps, device, seq_len=40, batch=32):
     for _ in range(steps):
         starts = rng.integers(0, len(series) - seq_len - 1, size=batch)
         w = series[starts[None, :] + np.arange(seq_len + 1)[:, None]].astype(np.float32)
-        x, y = tr.Tensor(w[:-1, :, None], device=device), tr.Tensor(w[1:], device=device)
+        x, y = tr.tensor(w[:-1, :, None], device=device), tr.tensor(w[1:], device=device)
         loss = nn.functional.mse_loss(model(x)[5:], y[5:])
         opt.zero_grad()
         loss.backward()
@@ -125,7 +125,7 @@ def time_lstm_step(device, batch, hidden, seq_len=64, vocab=96, repeats=3):
     """Seconds per training step of Embedding -> LSTM -> Linear on random characters."""
     model = CharLSTM(vocab, hidden).to(device)
     opt = optim.Adam(model.parameters(), lr=1e-3)
-    ids = tr.Tensor(backend.rng().integers(0, vocab, size=(batch, seq_len + 1)), device=device)
+    ids = tr.tensor(backend.rng().integers(0, vocab, size=(batch, seq_len + 1)), device=device)
 
     def step():
         loss = nn.functional.cross_entropy(model(ids[:, :-1]).reshape(-1, vocab), ids[:, 1:].reshape(-1))
@@ -148,7 +148,7 @@ def main(argv=None):
     tr.manual_seed(args.seed)
 
     # 1. gradcheck in float64 against central differences
-    x = tr.Tensor(np.linspace(-3, 3, 13), dtype=tr.float64, device=device, requires_grad=True)
+    x = tr.tensor(np.linspace(-3, 3, 13), dtype=tr.float64, device=device, requires_grad=True)
     tr.gradcheck(softsign, [x])
     caught = ""
     try:

@@ -17,7 +17,7 @@ from collections import namedtuple
 
 from .. import backend
 from ..backend import np
-from ..tensor import Tensor
+from ..creation import tensor
 
 Batch = namedtuple("Batch", ["inputs", "lengths", "targets", "target_lengths"])
 
@@ -93,4 +93,4 @@ class SequenceLoader:
 
     def _tensor(self, array):
         dtype = np.float32 if array.dtype.kind == "f" else np.int64 if array.dtype.kind in "iub" else None
-        return Tensor(array.astype(dtype) if dtype is not None else array, device=self.device)
+        return tensor(array.astype(dtype) if dtype is not None else array, device=self.device)

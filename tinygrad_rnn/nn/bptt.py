@@ -59,7 +59,7 @@ def truncated_bptt(model, x, k, loss_fn, state=None, optimizer=None, batch_first
             optimizer.zero_grad()
         output, state = model(chunk, state)
         loss = loss_fn(output, slice(t0, t1))
-        if not isinstance(loss, Tensor) or loss.size != 1:
+        if not isinstance(loss, Tensor) or loss.numel() != 1:
             got = f"shape {tuple(loss.shape)}" if isinstance(loss, Tensor) else type(loss).__name__
             raise OpError(f"truncated_bptt: loss_fn must return a scalar Tensor, got {got}")
         loss.backward()
@@ -104,5 +104,5 @@ def step_gradient_norms(loss, hidden_states, retain_graph=False):
     norms = []
     for h in hidden_states:
         g = h.grad
-        norms.append(0.0 if g is None else float((g.data.astype("float64") ** 2).sum()) ** 0.5)
+        norms.append(0.0 if g is None else float((g.array.astype("float64") ** 2).sum()) ** 0.5)
     return norms

@@ -29,7 +29,7 @@ import math
 
 from .. import autograd, backend
 from ..errors import OpError
-from ..ops import stack, where
+from ..functions import stack, where
 from .linear import uniform_parameter
 from .module import Module
 from .sequence_checks import advance, initial_state, time_major_sequence

@@ -3,7 +3,7 @@
 import numbers
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, no_grad
 from ..errors import OpError
 from ..tensor import Tensor
 from . import init
@@ -17,7 +17,6 @@ class EmbeddingLookup(Function):
     dW[k] = sum of g over the positions whose id is k (repeats accumulate), and
     the row `padding_idx` gets no gradient at all, as in PyTorch."""
 
-    checks_versions = False  # backward never reads W
 
     def __init__(self, ids, padding_idx=None):
         self.ids, self.padding_idx = ids, padding_idx
@@ -37,7 +36,7 @@ class EmbeddingLookup(Function):
 
 def embedding(ids, weight, padding_idx=None):
     """Rows of `weight` picked by integer `ids` (a Tensor, array or list)."""
-    ids = ids.data if isinstance(ids, Tensor) else backend.as_array(ids, device=weight.device)
+    ids = ids.array if isinstance(ids, Tensor) else backend.as_array(ids, device=weight.device)
     if ids.dtype.kind not in "iu":
         raise OpError(f"embedding: ids must be integers, got dtype {ids.dtype}")
     if backend.device_of(ids) != weight.device:
@@ -73,9 +72,8 @@ class Embedding(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            data = self.weight.data.copy()
-            data[self.padding_idx] = 0
-            self.weight.data = data
+            with no_grad():
+                self.weight[self.padding_idx] = 0
 
     def forward(self, ids):
         return embedding(ids, self.weight, self.padding_idx)

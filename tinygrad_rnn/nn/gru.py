@@ -13,7 +13,7 @@ at once (ops/input_projection.py), then one node per step, FusedGRUStep in
 tinygrad_rnn/ops/gru_cell.py, which makes h_{t-1} W_hh^T + b_hh and runs the cell.
 """
 
-from ..ops import split
+from ..functions import split
 from ..ops.gru_cell import FusedGRUStep
 from ..ops.input_projection import InputProjection
 from .recurrent_base import RecurrentBase, RecurrentCellBase

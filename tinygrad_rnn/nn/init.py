@@ -1,8 +1,8 @@
 """nn.init: fill a weight in place with PyTorch's initialisation schemes.
 
 Each function draws from the library's generator (see `tr.manual_seed`) on the
-host, casts to the tensor's dtype, moves to its device and assigns through
-`t.data = ...` (so the version counter moves), then returns the tensor.
+host, casts to the tensor's dtype, moves to its device and writes it in place under
+no_grad (so the version counter moves, as PyTorch's init does), then returns the tensor.
 
 fan_in and fan_out of a weight of shape (out, in, *kernel) are in * prod(kernel)
 and out * prod(kernel), as PyTorch computes them.
@@ -11,12 +11,13 @@ and out * prod(kernel), as PyTorch computes them.
 import math
 
 from .. import backend
+from ..autograd import no_grad
 from ..errors import OpError
 
 
 def _fill(tensor, host_array):
-    tensor.data = backend.as_array(host_array, dtype=tensor.dtype, device=tensor.device)
-    return tensor
+    with no_grad():
+        return tensor.copy_(backend.as_array(host_array, dtype=tensor.dtype, device=tensor.device))
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -113,8 +114,8 @@ def orthogonal_(tensor, gain=1.0):
         raise OpError(f"orthogonal_: needs a tensor with at least 2 axes, got shape {tuple(tensor.shape)}")
     np = backend.np
     rows = tensor.shape[0]
-    cols = tensor.size // rows if rows else 0
-    if tensor.size == 0:
+    cols = tensor.numel() // rows if rows else 0
+    if tensor.numel() == 0:
         return tensor
     flat = backend.rng().standard_normal((rows, cols))
     if rows < cols:

@@ -19,7 +19,7 @@ for the hidden pre-activation (W_ih, W_yh, b_ih, b_yh) and H for the output.
 import math
 
 from .. import autograd
-from ..ops import stack
+from ..functions import stack
 from .linear import uniform_parameter
 from .module import Module
 from .sequence_checks import advance, initial_state, time_major_sequence

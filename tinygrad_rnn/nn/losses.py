@@ -24,7 +24,7 @@ def _reduce(loss, reduction):
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
-        return loss.mean() if loss.size else loss.sum() * float("nan")
+        return loss.mean() if loss.numel() else loss.sum() * float("nan")
     return loss
 
 
@@ -41,7 +41,7 @@ def _check_float_target(op, input, target):
 
 
 def _as_tensor_like(x, like):
-    return x if isinstance(x, Tensor) else Tensor(backend.as_array(x, dtype=like.dtype, device=like.device))
+    return x if isinstance(x, Tensor) else Tensor._make(backend.as_array(x, dtype=like.dtype, device=like.device))
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -110,7 +110,7 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
         l_i = 0 where y_i == ignore_index,  mean = sum_i l_i / sum_{i not ignored} w[y_i]
     """
     _check_reduction(op, reduction)
-    ids = target.data if isinstance(target, Tensor) else backend.as_array(target, device=log_probs.device)
+    ids = target.array if isinstance(target, Tensor) else backend.as_array(target, device=log_probs.device)
     if ids.dtype.kind not in "iu":
         raise OpError(f"{op}: class-index target must hold integers, got dtype {ids.dtype} "
                       "(class probabilities are taken only by cross_entropy, with the input's shape)")
@@ -130,7 +130,7 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
                           f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})")
     safe_ids = xp.where(kept, ids, 0)
     if weight is not None:
-        class_weight = backend.as_array(weight.data if isinstance(weight, Tensor) else weight,
+        class_weight = backend.as_array(weight.array if isinstance(weight, Tensor) else weight,
                                         dtype=dtype, device=log_probs.device)
         if tuple(class_weight.shape) != (n_classes,):
             raise OpError(f"{op}: weight must have one entry per class, shape ({n_classes},), "

@@ -12,7 +12,7 @@ steps at once, gate-major (ops/input_projection.py), then one node per step, Fus
 tinygrad_rnn/ops/lstm_cell.py, which adds h_{t-1} W_hh^T and runs the cell.
 """
 
-from ..ops import split
+from ..functions import split
 from ..ops.input_projection import InputProjection
 from ..ops.lstm_cell import FusedLSTMStep
 from .recurrent_base import RecurrentBase, RecurrentCellBase

@@ -14,6 +14,7 @@ named_parameters() yields dotted names ("fc.weight"), the keys of state_dict().
 from collections import OrderedDict
 
 from .. import backend
+from ..autograd import no_grad
 from ..errors import OpError
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -127,19 +128,20 @@ class Module:
         so an optimizer built before still holds them)."""
         device = backend.check_device(device)
         for p in self.parameters():
-            p.data = backend.to_device(p.data, device)
-            if p.grad is not None:
-                p.grad = Tensor._make(backend.to_device(p.grad.data, device))
+            grad = p.grad
+            p.data = Tensor._make(backend.to_device(p.array, device))
+            if grad is not None:
+                p.grad = Tensor._make(backend.to_device(grad.array, device))
         return self
 
     def double(self):
         for p in self.parameters():
-            p.data = p.data.astype(backend.float64)
+            p.data = p.array.astype(backend.float64)
         return self
 
     def float(self):
         for p in self.parameters():
-            p.data = p.data.astype(backend.float32)
+            p.data = p.array.astype(backend.float32)
         return self
 
     # ---- state ---------------------------------------------------------------
@@ -182,11 +184,13 @@ class Module:
         for name, value in state_dict.items():
             if name in own:
                 p = own[name]
-                array = value.data if isinstance(value, Tensor) else value
+                array = value.array if isinstance(value, Tensor) else value
                 if not (backend.is_array(array) or hasattr(array, "__array__")):
                     raise OpError(f"load_state_dict: {name} is a {type(value).__name__}, expected a Tensor or an array")
-                p.data = backend.as_array(backend.np.asarray(array) if not backend.is_array(array) else array,
-                                          dtype=p.dtype, device=p.device).copy()
+                array = backend.as_array(backend.np.asarray(array) if not backend.is_array(array) else array,
+                                         dtype=p.dtype, device=p.device)
+                with no_grad():  # in place, as PyTorch: views and optimizers holding p see the new values
+                    p.copy_(array)
         return missing, unexpected
 
     # ---- printing ------------------------------------------------------------

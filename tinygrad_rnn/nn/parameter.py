@@ -11,7 +11,7 @@ class Parameter(Tensor):
 
     def __init__(self, data, requires_grad=True, dtype=None, device=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data, requires_grad=requires_grad,
                          dtype=dtype if dtype is not None or getattr(data, "dtype", None) is not None else float32,
                          device=device)

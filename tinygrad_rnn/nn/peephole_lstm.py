@@ -24,9 +24,9 @@ sigmoid and tanh, so its backward is the engine's.
 import math
 
 from .. import autograd
+from ..creation import zeros
 from ..errors import OpError
-from ..ops import split, stack, where
-from ..tensor import zeros
+from ..functions import split, stack, where
 from .linear import uniform_parameter
 from .module import Module
 from .sequence_checks import check_dtype, check_lengths, step_mask

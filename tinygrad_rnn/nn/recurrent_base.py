@@ -30,10 +30,11 @@ import math
 
 from .. import backend
 from ..autograd import scope, step_scopes
+from ..creation import zeros
 from ..errors import OpError
-from ..ops import concat, split, stack, where
+from ..functions import concat, split, stack, where
 from ..ops.recurrent_weight import RecurrentWeight, StepOutputs
-from ..tensor import Tensor, zeros
+from ..tensor import Tensor
 from .dropout import dropout
 from .linear import uniform_parameter
 from .module import Module

@@ -3,9 +3,10 @@ sequence's layout, lengths of a padded batch, the input's dtype, the initial
 state, and the per-step validity mask."""
 
 from .. import backend
+from ..creation import zeros
 from ..errors import OpError
-from ..ops import where
-from ..tensor import Tensor, zeros
+from ..functions import where
+from ..tensor import Tensor
 
 
 def check_lengths(lengths, batch, steps, where):

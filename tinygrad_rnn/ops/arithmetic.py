@@ -5,12 +5,11 @@ engine sums them back to each input's shape (autograd.sum_to_shape).
 """
 
 from ..autograd import Function
-from ..backend import xp_of
+from ..backend import np, xp_of
 
 
 class Add(Function):
     """out = a + b;  da = g, db = g"""
-    checks_versions = False
 
     def forward(self, a, b):
         return a + b
@@ -21,7 +20,6 @@ class Add(Function):
 
 class Sub(Function):
     """out = a - b;  da = g, db = -g"""
-    checks_versions = False
 
     def forward(self, a, b):
         return a - b
@@ -34,7 +32,9 @@ class Mul(Function):
     """out = a * b;  da = g * b, db = g * a"""
 
     def forward(self, a, b):
-        self.save(a, b)
+        need_a, need_b = self.needs_grad
+        # keep only what a gradient will read: b for da, a for db
+        self.save(a if need_b else None, b if need_a else None)
         return a * b
 
     def backward(self, g):
@@ -50,18 +50,17 @@ class Div(Function):
     """out = a / b;  da = g / b, db = -g * a / b^2"""
 
     def forward(self, a, b):
-        self.save(a, b)
+        self.save(a if self.needs_grad[1] else None, b)
         return a / b
 
     def backward(self, g):
         a, b = self.saved
         ga = g / b
-        return ga, -ga * a / b
+        return ga, (-ga * a / b if self.needs_grad[1] else None)
 
 
 class Neg(Function):
     """out = -a"""
-    checks_versions = False
 
     def forward(self, a):
         return -a
@@ -71,11 +70,12 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """out = a ** b;  da = g * b * a^(b-1),  db = g * out * log(a)  (0 where a <= 0)"""
+    """out = a ** b;  da = g * b * a^(b-1) (0 where b = 0, as PyTorch: d(x^0)/dx = 0 even at x = 0),
+    db = g * out * log(a)  (0 where a <= 0)"""
 
     def forward(self, a, b):
         out = a ** b
-        self.save(a, b, out)
+        self.save(a, b, out if self.needs_grad[1] else None)
         return out
 
     def backward(self, g):
@@ -83,8 +83,10 @@ class Pow(Function):
         xp = xp_of(a)
         ga = gb = None
         if self.needs_grad[0]:
-            ga = g * b * a ** (b - 1)
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 where b = 0 is replaced by 0
+                ga = g * xp.where(b == 0, 0, b * a ** (b - 1))
         if self.needs_grad[1]:
             positive = a > 0
             gb = g * out * xp.log(xp.where(positive, a, 1)) * positive
         return ga, gb
+

@@ -33,7 +33,7 @@ ops/input_projection.py). Two ops share it:
                    (ops/recurrent_weight.py), and returns dh_{t-1}
 """
 
-from ..autograd import Function, is_retaining_graph
+from ..autograd import Function
 from ..backend import xp_of
 from .gate_layout import check_gates, gate_major
 from .lstm_cell import sigmoid_
@@ -96,7 +96,7 @@ class FusedGRUCell(Function):
     def backward(self, dh, d_reset):
         rows, h_n, h_prev = self.saved
         xp = xp_of(rows)
-        if is_retaining_graph():  # rows must survive for the next backward
+        if self.retain_graph:  # rows must survive for the next backward
             rows = rows.copy()
         dhn = h_n.copy()          # h_n is a view of the input gates_h: never written
         if dh is None:
@@ -131,7 +131,7 @@ class FusedGRUStep(Function):
     def backward(self, dh):
         act, h_n, h_prev, _ = self.saved
         recurrent, t = self.recurrent, self.t
-        if is_retaining_graph():  # the activations must survive: their gradients go into fresh buffers
+        if self.retain_graph:  # the activations must survive: their gradients go into fresh buffers
             dx, dhn = recurrent.grad_rows(t), recurrent.hn_grad_rows(t)
             dx[...] = act
             dhn[...] = h_n

@@ -34,7 +34,7 @@ ops/input_projection.py). Two ops share it:
                     gate over the sequence (ops/recurrent_weight.py).
 """
 
-from ..autograd import Function, is_retaining_graph
+from ..autograd import Function
 from ..backend import xp_of
 from .gate_layout import check_gates, gate_major
 
@@ -110,7 +110,7 @@ class FusedLSTMCell(Function):
     def backward(self, dh, dc):
         rows, c_prev, tanh_c = self.saved
         # the activations become their own gradient, unless a later backward still needs them
-        da = rows.copy() if is_retaining_graph() else rows
+        da = rows.copy() if self.retain_graph else rows
         dc_prev = cell_backward(gate_major(da, 4), c_prev, tanh_c, dh, dc, self.needs_grad[2])
         return da, da, dc_prev
 
@@ -137,7 +137,7 @@ class FusedLSTMStep(Function):
     def backward(self, dh, dc):
         act, c_prev, tanh_c, _ = self.saved
         recurrent = self.recurrent
-        if is_retaining_graph():
+        if self.retain_graph:
             da = recurrent.grad_rows(self.t)
             da[...] = act
         else:  # act's own piece of the projection: the activations become their gradient in place

@@ -47,7 +47,6 @@ class SequenceGradient(Function):
     gradients over the n steps that ran (the equations are in the module docstring). A piece's gradient
     already in its place in the record's buffer is not copied; a piece that got none is zero."""
 
-    checks_versions = False
 
     def __init__(self, record):
         self.record = record  # the RecurrentWeight whose loop fills hidden (and the GRU's h_n)
@@ -92,7 +91,6 @@ class StepOutputs(Function):
     """(h_0, ..., h_{T-1}) -> their stack (T, B, H) without a copy when every h_t was written
     into its row of the record's output buffer (output_row); backward hands each step its row."""
 
-    checks_versions = False
 
     def __init__(self, record):
         self.record = record
@@ -123,14 +121,14 @@ class RecurrentWeight:
     """
 
     def __init__(self, weight_hh, steps, bias_hh=None):
-        xp = xp_of(weight_hh.data)
+        xp = xp_of(weight_hh.array)
         self.weight_hh, self.bias_hh = weight_hh, bias_hh
-        self.weight = xp.ascontiguousarray(weight_hh.data)                     # (G*H, H), for dh_{t-1}
+        self.weight = xp.ascontiguousarray(weight_hh.array)                     # (G*H, H), for dh_{t-1}
         hidden = self.weight.shape[1]
         gates = self.weight.shape[0] // hidden
         # W_k^T for every gate k, contiguous: each step's G products h W_k^T read it
         self.weight_t = xp.ascontiguousarray(self.weight.reshape(gates, hidden, hidden).transpose(0, 2, 1))
-        self.bias = None if bias_hh is None else bias_hh.data.reshape(gates, 1, hidden)
+        self.bias = None if bias_hh is None else bias_hh.array.reshape(gates, 1, hidden)
         self.steps, self.rows = steps, None
         self.hidden = [None] * steps
         self.output = self.scratch = self.projection = self.hn = None
@@ -140,8 +138,8 @@ class RecurrentWeight:
         """gates_x (G, T*B, H) -> the list of its T pieces (G, B, H)."""
         gates, total, hidden = gates_x.shape
         self.rows = total // self.steps
-        self.projection = gates_x.data  # where the fused steps build their activations
-        self.scratch = xp_of(gates_x.data).empty((gates, self.rows, hidden), dtype=gates_x.dtype)
+        self.projection = gates_x.array  # where the fused steps build their activations
+        self.scratch = xp_of(gates_x.array).empty((gates, self.rows, hidden), dtype=gates_x.dtype)
         bias = () if self.bias_hh is None else (self.bias_hh,)
         pieces = SequenceGradient.apply(gates_x, self.weight_hh, *bias, record=self)
         return list(pieces) if isinstance(pieces, tuple) else [pieces]

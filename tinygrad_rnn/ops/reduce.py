@@ -30,7 +30,6 @@ def expand_to_input(g, shape, axes, keepdims):
 
 class Sum(Function):
     """out = sum of x over axes;  dx = g broadcast back over those axes"""
-    checks_versions = False
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -47,7 +46,6 @@ class Sum(Function):
 
 class Mean(Function):
     """out = sum of x over axes / n;  dx = g / n broadcast back"""
-    checks_versions = False
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -68,25 +66,34 @@ class Mean(Function):
 
 
 class Max(Function):
-    """out = max of x over axes;  dx = g at one maximal element per slice (the
-    first, as PyTorch's argmax), 0 elsewhere"""
-    checks_versions = False  # backward reads only the saved argmax, never x
+    """out = max of x over axes.
+
+    Over every element (axis=None): dx = g / k at each of the k maximal elements, 0 elsewhere
+    (ties share the gradient evenly, as PyTorch's max()). Over some axes: dx = g at one maximal
+    element per slice (the first, the index that max(dim) returns), 0 elsewhere."""
+
+    pick = "argmax"
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         xp = xp_of(x)
-        axes = normalize_axes(self.axis, x.ndim, "max")
-        if any(x.shape[a] == 0 for a in axes):
-            raise OpError(f"max: cannot reduce over an empty axis (shape {x.shape}, axes {axes})")
+        axes = normalize_axes(self.axis, x.ndim, self.pick[3:])
+        if x.size == 0 or any(x.shape[a] == 0 for a in axes):
+            raise OpError(f"{self.pick[3:]}: cannot reduce over an empty axis (shape {x.shape}, axes {axes})")
+        self.shape = x.shape
+        if self.axis is None:
+            out = x.max() if self.pick == "argmax" else x.min()
+            self.save(x == out)
+            return out.reshape((1,) * x.ndim) if self.keepdims else out
         kept = tuple(a for a in range(x.ndim) if a not in axes)
         # move the reduced axes to the end and flatten them into one
         perm = kept + axes
         flat = x.transpose(perm).reshape(tuple(x.shape[a] for a in kept) + (-1,))
-        index = flat.argmax(axis=-1)
+        index = getattr(flat, self.pick)(axis=-1)
         out = xp.take_along_axis(flat, index[..., None], axis=-1)[..., 0]
-        self.axes, self.shape, self.perm, self.n = axes, x.shape, perm, flat.shape[-1]
+        self.axes, self.perm, self.n = axes, perm, flat.shape[-1]
         self.save(index)
         if self.keepdims:
             out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
@@ -94,9 +101,18 @@ class Max(Function):
 
     def backward(self, g):
         xp = xp_of(g)
+        if self.axis is None:
+            ties = self.saved[0]
+            return ties * (g.reshape(()) / ties.sum())
         index = self.saved[0]
         g = g.reshape(index.shape)
         onehot = xp.arange(self.n) == index[..., None]
         flat = onehot * g[..., None]
         moved = flat.reshape(tuple(self.shape[a] for a in self.perm))
         return moved.transpose(tuple(self.perm.index(i) for i in range(len(self.perm))))
+
+
+class Min(Max):
+    """out = min of x over axes; the gradient as Max's, at the minimal elements"""
+
+    pick = "argmin"

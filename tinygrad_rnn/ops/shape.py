@@ -10,28 +10,36 @@ from ..errors import OpError
 
 
 class Reshape(Function):
-    """out = x viewed with a new shape of the same size;  dx = g reshaped back"""
-    checks_versions = False
+    """out = x with a new shape of the same size (a view of x's memory where its strides allow,
+    else a copy; view=True refuses the copy, as PyTorch's view());  dx = g reshaped back"""
     is_view = True
 
-    def __init__(self, shape):
-        self.new_shape = shape
+    def __init__(self, shape, view=False):
+        self.new_shape, self.view = shape, view
 
     def forward(self, x):
         self.shape = x.shape
         try:
-            return x.reshape(self.new_shape)
+            out = x.reshape(self.new_shape)
         except ValueError:
-            raise OpError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
-                          f"into {tuple(self.new_shape)}") from None
+            raise OpError(f"{'view' if self.view else 'reshape'}: cannot reshape a tensor of shape {x.shape} "
+                          f"({x.size} elements) into {tuple(self.new_shape)}") from None
+        if self.view and out.size and not _shares_memory(out, x):
+            raise OpError(f"view: a tensor of shape {x.shape} with strides {x.strides} cannot be viewed as "
+                          f"{tuple(self.new_shape)} without a copy (its memory is not contiguous in that order); "
+                          "use .reshape(...) (or .contiguous().view(...)) instead")
+        return out
 
     def backward(self, g):
         return g.reshape(self.shape)
 
+    def view(self, array, k=0):
+        """The same view of another array of the input's shape (for writing through views)."""
+        return array.reshape(self.new_shape)
+
 
 class Transpose(Function):
     """out = x with axes permuted;  dx = g with the inverse permutation"""
-    checks_versions = False
     is_view = True
 
     def __init__(self, axes):
@@ -49,22 +57,54 @@ class Transpose(Function):
             inverse[a % len(self.axes)] = i
         return g.transpose(inverse)
 
+    def view(self, array, k=0):
+        return array.transpose(self.axes)
 
-def _index_arrays(index, x):
-    """Tensors, lists and host arrays inside an index become arrays on x's device."""
-    from ..tensor import Tensor
+
+def _shares_memory(a, b):
+    root_a = a if a.base is None else a.base
+    root_b = b if b.base is None else b.base
+    return root_a is root_b
+
+
+class Expand(Function):
+    """out = x broadcast to `shape` (a read-only view, no copy);  dx = g summed back (by the engine)"""
+    is_view = True
+
+    def __init__(self, shape):
+        self.new_shape = shape
+
+    def forward(self, x):
+        try:
+            return xp_of(x).broadcast_to(x, self.new_shape)
+        except ValueError:
+            raise OpError(f"expand: a tensor of shape {x.shape} cannot be expanded to {tuple(self.new_shape)}: "
+                          "each axis must be 1 or equal the new size") from None
+
+    def backward(self, g):
+        return g
+
+    def view(self, array, k=0):
+        return xp_of(array).broadcast_to(array, self.new_shape)
+
+
+def index_arrays(index, x):
+    """Lists and host arrays inside an index become arrays on x's device (Tensor.__getitem__
+    has already turned Tensors into their arrays)."""
     device = device_of(x)
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for item in items:
-        if isinstance(item, Tensor):
-            item = item.data
         if isinstance(item, list) and not item:
             item = as_array(item, dtype=int64, device=device)  # [] selects nothing (not a float array)
         elif isinstance(item, list) or is_array(item):
             item = as_array(item, device=device)
         out.append(item)
     return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _has_arrays(index):
+    return any(is_array(i) for i in (index if isinstance(index, tuple) else (index,)))
 
 
 def _may_repeat(index):
@@ -77,32 +117,38 @@ def _may_repeat(index):
 class GetItem(Function):
     """out = x[index] (slices, negative and integer-array indices, boolean masks);
     dx = zeros with g added at the selected places (repeats accumulate)"""
-    checks_versions = False
     is_view = True
 
     def __init__(self, index):
         self.index = index
 
     def forward(self, x):
-        self.index = _index_arrays(self.index, x)
+        index = index_arrays(self.index, x)
         self.shape, self.dtype = x.shape, x.dtype
         try:
-            return x[self.index]
+            out = x[index]
         except IndexError as exc:
-            raise OpError(f"getitem: index {self.index!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
+            raise OpError(f"getitem: index {index!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
+        # index arrays go with the saved arrays (freed after backward); a basic index stays, for views
+        self.index = None if _has_arrays(index) else index
+        self.save(index)
+        return out
 
     def backward(self, g):
+        index = self.saved[0]
         dx = xp_of(g).zeros(self.shape, dtype=g.dtype)
-        if _may_repeat(self.index):
-            scatter_add(dx, self.index, g)
+        if _may_repeat(index):
+            scatter_add(dx, index, g)
         else:
-            dx[self.index] = g
+            dx[index] = g
         return dx
+
+    def view(self, array, k=0):
+        return array[self.index]
 
 
 class Concat(Function):
     """out = the inputs joined along `axis`;  each input gets its slice of g"""
-    checks_versions = False
 
     def __init__(self, axis=0):
         self.axis = axis
@@ -119,7 +165,6 @@ class Concat(Function):
 
 class Stack(Function):
     """out = the inputs stacked along a new `axis`;  each input gets its slice of g"""
-    checks_versions = False
 
     def __init__(self, axis=0):
         self.axis = axis
@@ -135,7 +180,6 @@ class Stack(Function):
 class Split(Function):
     """outs = x cut along `axis` into pieces of the given sizes;
     dx = the pieces' gradients joined again (zeros for a piece that got none)"""
-    checks_versions = False
     is_view = True
 
     def __init__(self, sizes, axis=0):
@@ -160,6 +204,11 @@ class Split(Function):
                 g = xp.zeros(shape, dtype=like.dtype)
             pieces.append(g)
         return xp.concatenate(pieces, axis=self.axis)
+
+    def view(self, array, k=0):
+        start = sum(self.sizes[:k])
+        index = (slice(None),) * (self.axis % array.ndim) + (slice(start, start + self.sizes[k]),)
+        return array[index]
 
 
 def _cumsum(sizes):

@@ -1,4 +1,4 @@
-"""Pointwise functions of one tensor: exp, log, tanh, sigmoid, relu, abs, sqrt, clip, cast."""
+"""Pointwise functions of one tensor: exp, log, tanh, sigmoid, relu, abs, sqrt, sin, cos, clip, cast, copy."""
 
 from ..autograd import Function
 from ..backend import xp_of
@@ -94,6 +94,28 @@ class Sqrt(Function):
         return g / (2 * self.saved[0])
 
 
+class Sin(Function):
+    """out = sin x;  dx = g * cos x"""
+
+    def forward(self, x):
+        self.save(x)
+        return xp_of(x).sin(x)
+
+    def backward(self, g):
+        return g * xp_of(g).cos(self.saved[0])
+
+
+class Cos(Function):
+    """out = cos x;  dx = -g * sin x"""
+
+    def forward(self, x):
+        self.save(x)
+        return xp_of(x).cos(x)
+
+    def backward(self, g):
+        return -g * xp_of(g).sin(self.saved[0])
+
+
 class Clip(Function):
     """out = min(max(x, low), high);  dx = g where low <= x <= high, else 0"""
 
@@ -115,8 +137,7 @@ class Clip(Function):
 
 
 class Cast(Function):
-    """out = x as another dtype; the gradient is cast back."""
-    checks_versions = False
+    """out = x as another dtype (always a new array); the gradient is cast back."""
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -129,9 +150,18 @@ class Cast(Function):
         return g.astype(self.source)
 
 
+class Clone(Function):
+    """out = a copy of x in new memory (C order);  dx = g"""
+
+    def forward(self, x):
+        return xp_of(x).array(x, copy=True, order="C")
+
+    def backward(self, g):
+        return g
+
+
 class ToDevice(Function):
     """out = x copied to another device; the gradient is copied back."""
-    checks_versions = False
 
     def __init__(self, device):
         self.device = device

@@ -24,11 +24,11 @@ class Adadelta(Optimizer):
         xp = backend.xp_of(grad)
         rho, eps = group["rho"], group["eps"]
         if not state:
-            state.update(step=0, square_avg=xp.zeros_like(p.data), acc_delta=xp.zeros_like(p.data))
+            state.update(step=0, square_avg=xp.zeros_like(p.array), acc_delta=xp.zeros_like(p.array))
         state["step"] += 1
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.array
         v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * grad * grad
         delta = xp.sqrt(state["acc_delta"] + eps) / xp.sqrt(v + eps) * grad
         state["acc_delta"] = rho * state["acc_delta"] + (1 - rho) * delta * delta
-        p.data = p.data - group["lr"] * delta
+        p.copy_(p.array - group["lr"] * delta)

@@ -24,10 +24,10 @@ class Adagrad(Optimizer):
     def update(self, p, grad, group, state):
         xp = backend.xp_of(grad)
         if not state:
-            state.update(step=0, sum=xp.full_like(p.data, group["initial_accumulator_value"]))
+            state.update(step=0, sum=xp.full_like(p.array, group["initial_accumulator_value"]))
         state["step"] = step = state["step"] + 1
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.array
         lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         s = state["sum"] = state["sum"] + grad * grad
-        p.data = p.data - lr * grad / (xp.sqrt(s) + group["eps"])
+        p.copy_(p.array - lr * grad / (xp.sqrt(s) + group["eps"]))

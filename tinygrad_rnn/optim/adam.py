@@ -32,11 +32,11 @@ class Adam(Optimizer):
         xp = backend.xp_of(grad)
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if not state:
-            state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
+            state.update(step=0, exp_avg=xp.zeros_like(p.array), exp_avg_sq=xp.zeros_like(p.array))
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] = step = state["step"] + 1
-        param = p.data
+        param = p.array
         if wd and self.decoupled_weight_decay:
             param = param * (1 - lr * wd)
         elif wd:
@@ -47,7 +47,7 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)
         step_size = lr / (1 - beta1 ** step)
         denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** step) + group["eps"]
-        p.data = param - step_size * m / denom
+        p.copy_(param - step_size * m / denom)
 
 
 class AdamW(Adam):

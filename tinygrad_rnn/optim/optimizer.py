@@ -6,9 +6,10 @@
     loss.backward(); opt.step(); opt.zero_grad()
 
 A subclass implements `update(p, grad, group, state)` for one parameter on raw
-arrays: it reads its hyperparameters from `group`, keeps its running buffers
-in `state` (a dict per parameter) and writes the new value with
-`p.data = ...`, which moves the version counter so that a graph built with the
+arrays (`p.array`, the gradient's array): it reads its hyperparameters from
+`group`, keeps its running buffers in `state` (a dict per parameter) and writes
+the new value in place with `p.copy_(...)` (under no_grad, as PyTorch's
+optimizers do), which moves the version counter so that a graph built with the
 old value refuses to backpropagate. Buffers are always replaced, never changed
 in place, so a state_dict taken earlier stays a true snapshot.
 """
@@ -81,7 +82,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.data
+                    grad = p.grad.array
                     if grad.shape != p.shape or backend.device_of(grad) != p.device:
                         raise OpError(f"{type(self).__name__}: gradient of shape {tuple(grad.shape)} on "
                                       f"{backend.device_of(grad)} does not match its parameter of shape "
@@ -143,7 +144,7 @@ class Optimizer:
     @staticmethod
     def _restore(value, p, key):
         if isinstance(value, Tensor):
-            value = value.data
+            value = value.array
         if not backend.is_array(value):
             return value
         if value.shape != p.shape and value.ndim:

@@ -24,14 +24,14 @@ class RMSprop(Optimizer):
         xp = backend.xp_of(grad)
         alpha = group["alpha"]
         if not state:
-            state.update(step=0, square_avg=xp.zeros_like(p.data))
+            state.update(step=0, square_avg=xp.zeros_like(p.array))
             if group["momentum"] > 0:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p.array)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p.array)
         state["step"] += 1
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.array
         v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * grad * grad
         if group["centered"]:
             a = state["grad_avg"] = state["grad_avg"] + (1 - alpha) * (grad - state["grad_avg"])
@@ -40,6 +40,6 @@ class RMSprop(Optimizer):
             denom = xp.sqrt(v) + group["eps"]
         if group["momentum"] > 0:
             buf = state["momentum_buffer"] = group["momentum"] * state["momentum_buffer"] + grad / denom
-            p.data = p.data - group["lr"] * buf
+            p.copy_(p.array - group["lr"] * buf)
         else:
-            p.data = p.data - group["lr"] * grad / denom
+            p.copy_(p.array - group["lr"] * grad / denom)

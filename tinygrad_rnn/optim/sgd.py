@@ -23,10 +23,10 @@ class SGD(Optimizer):
     def update(self, p, grad, group, state):
         momentum = group["momentum"]
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.array
         if momentum:
             buf = state.get("momentum_buffer")
             buf = grad.copy() if buf is None else momentum * buf + (1 - group["dampening"]) * grad
             state["momentum_buffer"] = buf
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p.data = p.data - group["lr"] * grad
+        p.copy_(p.array - group["lr"] * grad)

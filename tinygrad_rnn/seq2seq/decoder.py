@@ -20,7 +20,9 @@ The state is a tuple of Tensors, (s, h~) or, for an LSTM cell, (s, c, h~), so
 beam search can reorder it row by row.
 """
 
+from ..creation import zeros
 from ..errors import OpError
+from ..functions import concat
 from ..nn.attention import AdditiveAttention, Attention, DotProductAttention, LocalAttention
 from ..nn.embedding import Embedding
 from ..nn.gru import GRUCell
@@ -28,8 +30,6 @@ from ..nn.linear import Linear
 from ..nn.lstm import LSTMCell
 from ..nn.module import Module
 from ..nn.rnn import RNNCell
-from ..ops import concat
-from ..tensor import zeros
 
 CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
 ATTENTIONS = ("additive", "dot", "general", "scaled", "local")

@@ -13,11 +13,11 @@ import time
 from collections import namedtuple
 
 from .. import backend
+from ..creation import tensor
 from ..data import digit_sequences, pad_sequences
 from ..nn.utils import clip_grad_norm_
 from ..optim import Adam
 from ..optim.lr_scheduler import ExponentialLR
-from ..tensor import Tensor
 from .decoder import Decoder
 from .encoder import Encoder
 from .model import Seq2Seq
@@ -37,8 +37,8 @@ def encode_digits(sources, targets=None, device=None):
     target = None
     if targets is not None:
         rows = [np.append(np.asarray(t, dtype=np.int64) + OFFSET, EOS) for t in targets]
-        target = Tensor(pad_sequences(rows, pad_value=PAD)[0], device=device)
-    return DigitBatch(Tensor(src, device=device), lengths, target)
+        target = tensor(pad_sequences(rows, pad_value=PAD)[0], device=device)
+    return DigitBatch(tensor(src, device=device), lengths, target)
 
 
 def decode_digits(tokens):

@@ -10,12 +10,12 @@ last real step, the reverse direction's after reading back to the first one.
 """
 
 from ..errors import OpError
+from ..functions import concat
 from ..nn.embedding import Embedding
 from ..nn.gru import GRU
 from ..nn.lstm import LSTM
 from ..nn.module import Module
 from ..nn.rnn import RNN
-from ..ops import concat
 
 LAYERS = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 

@@ -16,18 +16,19 @@ is plain teacher forcing, r = 0 free running).
 
 from .. import backend
 from ..autograd import no_grad
+from ..creation import tensor
 from ..errors import OpError
+from ..functions import stack
 from ..nn.attention import lengths_to_padding_mask
 from ..nn.losses import cross_entropy
 from ..nn.module import Module
-from ..ops import stack
 from ..tensor import Tensor
 from .beam_search import Hypothesis, beam_search
 
 
 def as_tokens(x, where, device=None):
     """Integer tokens (Tensor, array or nested lists) -> int64 Tensor."""
-    t = x if isinstance(x, Tensor) else Tensor(backend.np.asarray(x), device=device)
+    t = x if isinstance(x, Tensor) else tensor(backend.np.asarray(x), device=device)
     if t.dtype.kind not in "iu":
         raise OpError(f"{where}: tokens must be integers, got dtype {t.dtype}")
     return t
@@ -64,20 +65,20 @@ class Seq2Seq(Module):
             raise OpError(f"Seq2Seq: expected target of shape (batch, T) with batch {src.shape[0]}, "
                           f"got {tuple(target.shape)}")
         memory, mask, state = self.encode(src, src_lengths)
-        xp = backend.xp_of(target.data)
+        xp = backend.xp_of(target.array)
         batch, steps = target.shape
         previous = xp.full((batch,), self.bos, dtype=target.dtype)
         logits = []
         for t in range(steps):
             step_logits, state, _ = self.decoder.step(Tensor._make(previous), state, memory, mask)
             logits.append(step_logits)
-            previous = self._next_inputs(target.data[:, t], step_logits, teacher_forcing)
+            previous = self._next_inputs(target.array[:, t], step_logits, teacher_forcing)
         return stack(logits, axis=1)
 
     def _next_inputs(self, truth, logits, ratio):
         if ratio >= 1.0:
             return truth
-        guess = logits.data.argmax(axis=-1).astype(truth.dtype)
+        guess = logits.array.argmax(axis=-1).astype(truth.dtype)
         if ratio <= 0.0:
             return guess
         use_truth = backend.as_array(backend.rng().random(truth.shape[0]) < ratio, device=logits.device)

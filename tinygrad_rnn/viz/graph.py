@@ -75,26 +75,28 @@ def trace(root, params=None):
         node = _leaf_node("leaf0", root, names)
         return Graph({node.key: node}, [])
     order = topological_order(root._ctx)
-    # A Function does not know its outputs (no reference cycles), so an op's
-    # output shapes are read from the tensors its consumers hold.
+    # A Function does not know its outputs (no reference cycles), so an op's output
+    # shapes and dtypes are read from its consumers' edges (and from root itself).
     outputs = {fn: {} for fn in order}
-    outputs[root._ctx][root._index] = root
+    outputs[root._ctx][root._index] = (tuple(root.shape), str(root.dtype))
     for fn in order:
-        for t in fn.inputs:
-            if t._ctx is not None:
-                outputs[t._ctx].setdefault(t._index, t)
-    nodes, edges, keys, leaf_users = {}, [], {}, {}
+        for node, slot, shape, dtype in fn.inputs:
+            if node is not None:
+                outputs[node].setdefault(slot, (tuple(shape), str(dtype)))
+    nodes, edges, keys, leaf_users, devices = {}, [], {}, {}, {}
     for i, fn in enumerate(order):
         key = keys[fn] = f"op{i}"
         outs = [outputs[fn][j] for j in sorted(outputs[fn])]
+        devices[fn] = _device(fn, devices, root)
         nodes[key] = Node(key, "output" if fn is root._ctx else "op", fn.name,
-                          shapes=[tuple(t.shape) for t in outs], dtype=str(outs[0].dtype),
-                          device=outs[0].device, scope=tuple(fn.scope), grad_norm=fn.grad_norm)
-        for t in fn.inputs:
-            if t._ctx is not None:
-                edges.append((keys[t._ctx], key))
-            elif _is_drawn_leaf(t, names):
-                leaf_users.setdefault(id(t), (t, []))[1].append(key)
+                          shapes=[shape for shape, _ in outs], dtype=outs[0][1], device=devices[fn],
+                          scope=tuple(fn.scope), grad_norm=fn.grad_norm)
+        for node, leaf, _, _ in fn.inputs:
+            if node is not None:
+                edges.append((keys[node], key))
+            elif _is_drawn_leaf(leaf, names):
+                source = getattr(leaf, "source_id", None) or id(leaf)  # a released node keeps a stand-in
+                leaf_users.setdefault(source, (leaf, []))[1].append(key)
     for j, (t, users) in enumerate(leaf_users.values()):
         leaf = _leaf_node(f"leaf{j}", t, names)
         leaf.scope = _common_prefix([nodes[u].scope for u in users])
@@ -109,6 +111,16 @@ def trace(root, params=None):
     return Graph(nodes, list(dict.fromkeys(edges)))
 
 
+def _device(fn, devices, root):
+    """Where an op ran: a device move's target, else where its first input came from."""
+    target = getattr(fn, "device", None)
+    if isinstance(target, str):
+        return str(target)
+    for node, leaf, _, _ in fn.inputs:
+        return devices.get(node, str(root.device)) if node is not None else str(leaf.device)
+    return str(root.device)
+
+
 def _is_drawn_leaf(t, names):
     # Python numbers the ops wrapped into 0-d constants (the 1 in `1 - z`) would
     # only clutter the picture; any named, trainable or array leaf is drawn,
@@ -121,10 +133,10 @@ def _leaf_node(key, t, names):
     kind = "param" if name is not None else "input"
     grad = None
     if t.grad is not None:
-        xp = backend.xp_of(t.grad.data)
-        grad = float(xp.linalg.norm(t.grad.data.ravel()))
+        xp = backend.xp_of(t.grad.array)
+        grad = float(xp.linalg.norm(t.grad.array.ravel()))
     return Node(key, kind, name or "input", shapes=[tuple(t.shape)], dtype=str(t.dtype),
-                device=t.device, grad_norm=grad)
+                device=str(t.device), grad_norm=grad)
 
 
 def _common_prefix(scopes):

@@ -69,7 +69,7 @@ class LocalAttention(Attention):
         if not self.local:
             self.last_positions = None
             return masked_softmax(scores, masked, name)
-        xp = backend.xp_of(scores.data)
+        xp = backend.xp_of(scores.array)
         batch, length = keys.shape[:2]
         if masked is None:
             lengths = xp.full((batch, 1, 1), length, dtype=scores.dtype)
@@ -77,7 +77,7 @@ class LocalAttention(Attention):
             lengths = (~masked).sum(axis=-1, keepdims=True).astype(scores.dtype)
         positions = self.predict_positions(query, lengths)                       # (batch, tq, 1)
         offsets = Tensor._make(xp.arange(length, dtype=scores.dtype)) - positions  # (batch, tq, S): s - p_t
-        outside = xp.abs(offsets.data) > self.window
+        outside = xp.abs(offsets.array) > self.window
         masked = outside if masked is None else outside | masked
         sigma = self.window / 2
         gaussian = (offsets * offsets * (-1 / (2 * sigma * sigma))).exp()

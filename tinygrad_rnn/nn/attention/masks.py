@@ -12,8 +12,9 @@ an error naming itself and the batch rows.
 """
 
 from ... import backend
+from ...creation import tensor
 from ...errors import OpError
-from ...ops import where
+from ...functions import where
 from ...tensor import Tensor
 
 
@@ -30,7 +31,7 @@ def lengths_to_padding_mask(lengths, max_len=None, device=None):
         raise OpError(f"lengths_to_padding_mask: lengths must be non-negative, got {lengths.tolist()}")
     max_len = int(lengths.max()) if max_len is None else max_len
     mask = backend.np.arange(max_len)[None, :] >= lengths[:, None]
-    return Tensor(mask, device=device)
+    return tensor(mask, device=device)
 
 
 def causal_mask(size, device=None):
@@ -40,14 +41,14 @@ def causal_mask(size, device=None):
     `nn.Transformer.generate_square_subsequent_mask`)."""
     if size < 1:
         raise OpError(f"causal_mask: size must be positive, got {size}")
-    return Tensor(backend.np.triu(backend.np.ones((size, size), dtype=bool), k=1), device=device)
+    return tensor(backend.np.triu(backend.np.ones((size, size), dtype=bool), k=1), device=device)
 
 
 def as_padding_mask(mask, batch, keys, device, module):
     """key_padding_mask (Tensor, array or nested lists; boolean) -> (batch, keys) bool array on `device`."""
     if mask is None:
         return None
-    array = mask.data if isinstance(mask, Tensor) else backend.as_array(mask, device=device)
+    array = mask.array if isinstance(mask, Tensor) else backend.as_array(mask, device=device)
     if backend.device_of(array) != device:
         raise backend.DeviceError(f"{module}: key_padding_mask is on {backend.device_of(array)} but the keys are "
                                   f"on {device}")

@@ -21,8 +21,9 @@ import math
 
 from ... import backend
 from ...errors import OpError
-from ...ops import split
+from ...functions import split
 from ...tensor import Tensor
+from .. import init
 from ..dropout import dropout
 from ..linear import Linear
 from ..module import Module
@@ -77,7 +78,7 @@ class MultiheadAttention(Module):
                                 Parameter(backend.np.zeros(3 * embed_dim, dtype=backend.float32)) if bias else None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         if bias:
-            self.out_proj.bias.data = backend.np.zeros(embed_dim, dtype=backend.float32)
+            init.zeros_(self.out_proj.bias)
         self.last_weights = None
 
     # ---- projections -----------------------------------------------------------
@@ -110,7 +111,7 @@ class MultiheadAttention(Module):
     # ---- masks -----------------------------------------------------------------
     def _additive_mask(self, mask, shape, what, like):
         """A boolean or float mask -> float array of `shape` to add to the scores (-inf = forbidden)."""
-        array = mask.data if isinstance(mask, Tensor) else backend.as_array(mask, device=like.device)
+        array = mask.array if isinstance(mask, Tensor) else backend.as_array(mask, device=like.device)
         if backend.device_of(array) != like.device:
             raise backend.DeviceError(f"MultiheadAttention: {what} is on {backend.device_of(array)} but the query "
                                       f"is on {like.device}")

@@ -8,6 +8,7 @@
 import math
 
 from ... import backend
+from ...creation import tensor
 from ...tensor import Tensor
 
 
@@ -36,10 +37,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     grads = _grads(parameters)
     if not grads:
-        return Tensor(backend.np.zeros((), dtype=backend.float32))
+        return tensor(backend.np.zeros((), dtype=backend.float32))
     np, device, dtype = backend.np, grads[0].device, grads[0].dtype
     # in the gradients' dtype, as PyTorch, so float32 training clips by the same factor
-    per_grad = np.stack([backend.to_numpy(_norm(g.data, norm_type)).astype(dtype) for g in grads])
+    per_grad = np.stack([backend.to_numpy(_norm(g.array, norm_type)).astype(dtype) for g in grads])
     total = _norm(per_grad, norm_type)
     if error_if_nonfinite and not backend.np.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, "
@@ -47,12 +48,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                            "(the gradients then become nan)")
     coef = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + np.asarray(1e-6, dtype=dtype)), 1.0).astype(dtype)
     for g in grads:
-        g.data = g.data * backend.as_array(coef, dtype=g.dtype, device=g.device)
-    return Tensor(backend.as_array(total, device=device))
+        g.mul_(backend.as_array(coef, dtype=g.dtype, device=g.device))
+    return tensor(backend.as_array(total, device=device))
 
 
 def clip_grad_value_(parameters, clip_value):
     """g <- clip(g, -clip_value, clip_value) for every gradient."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        g.data = backend.xp_of(g.data).clip(g.data, -clip_value, clip_value)
+        g.clamp_(-clip_value, clip_value)

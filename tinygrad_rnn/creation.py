@@ -1,0 +1,201 @@
+"""Making tensors: tr.tensor, tr.zeros, tr.randn, tr.arange, ... with PyTorch's names and arguments.
+
+Every random draw comes from the library's generator (tr.manual_seed), so the
+same seed gives the same numbers; dtype defaults to float32 as in PyTorch.
+
+    tr.tensor(data)        a copy; dtype inferred (float32, int64 or bool) unless given
+    tr.from_numpy(array)   shares the array's memory (writes to it are not seen by autograd)
+    tr.as_tensor(data)     shares when it can (a NumPy array already of that dtype and device)
+"""
+
+from . import backend, devices, dtypes
+from .errors import OpError
+from .tensor import Tensor, make_array
+
+
+def _shape(name, size):
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    for n in size:
+        if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__") or int(n) < 0:
+            raise OpError(f"{name}: sizes must be non-negative ints, got {size!r}")
+    return tuple(int(n) for n in size)
+
+
+def _new(name, array, requires_grad):
+    t = Tensor._make(array)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _filled(name, size, fill, dtype, device, requires_grad):
+    shape = _shape(name, size)
+    xp = backend.xp_for(devices.normalize(device))
+    dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
+    try:
+        array = xp.full(shape, fill, dtype=dtype)
+    except (ValueError, MemoryError, OverflowError) as exc:
+        raise OpError(f"{name}: cannot allocate a tensor of shape {shape} and dtype {dtype}: {exc}") from None
+    return _new(name, array, requires_grad)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of data; Python floats give float32, ints int64, bools bool."""
+    if dtype is not None:
+        dtype = dtypes.check_dtype(dtype, "tensor")
+    return _new("tensor", make_array(data, dtype, devices.normalize(device), "tensor"), requires_grad)
+
+
+def from_numpy(array):
+    """A tensor on the very memory of a NumPy array (no copy)."""
+    if type(array) is not backend.np.ndarray:
+        raise OpError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biufc":
+        raise OpError(f"from_numpy: the array must hold numbers or booleans, got dtype {array.dtype}")
+    return Tensor._make(array)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """data as a tensor, sharing memory where no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if device is not None or dtype is not None else data
+    if backend.is_array(data) and data.dtype.kind in "biufc":
+        device = devices.normalize(device) or backend.device_of(data)
+        array = backend.as_array(data, dtype=None if dtype is None else dtypes.check_dtype(dtype, "as_tensor"),
+                                 device=device)
+        return Tensor._make(array)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _filled("zeros", size, 0, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _filled("ones", size, 1, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of that shape (zero-filled here: reading uninitialised memory teaches nothing)."""
+    return _filled("empty", size, 0, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """Every element fill_value; the dtype follows it (3 -> int64, 3.0 -> float32, True -> bool)."""
+    if dtype is None:
+        dtype = dtypes.number_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
+    return _filled("full", (size,) if isinstance(size, int) else (tuple(size),), fill_value, dtype, device,
+                   requires_grad)
+
+
+def _like(name, t, fill, dtype, device, requires_grad):
+    if not isinstance(t, Tensor):
+        raise OpError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    return _filled(name, (t.shape,), fill, t.dtype if dtype is None else dtype,
+                   t.device if device is None else device, requires_grad)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return _like("zeros_like", t, 0, dtype, device, requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return _like("ones_like", t, 1, dtype, device, requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return _like("empty_like", t, 0, dtype, device, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return _like("full_like", t, fill_value, dtype, device, requires_grad)
+
+
+def _random(name, size, draw, dtype, device, requires_grad):
+    shape = _shape(name, size)
+    dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
+    if dtype.kind not in "fc":
+        raise OpError(f"{name}: draws floating-point numbers, got dtype {dtype}")
+    data = draw(backend.rng(), shape).astype(dtype)
+    return _new(name, backend.as_array(data, device=devices.normalize(device)), requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from the library's generator (see manual_seed)."""
+    return _random("randn", size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1)."""
+    return _random("rand", size, lambda g, s: g.random(s), dtype, device, requires_grad)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False):
+    return randn(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False):
+    return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+    """Integers in [low, high) (randint(high, size) counts from 0), int64 unless dtype says otherwise."""
+    if high is None or size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if size is None:
+        raise OpError("randint: size is required, e.g. tr.randint(0, 10, (3,))")
+    if not high > low:
+        raise OpError(f"randint: expected low < high, got {low} and {high}")
+    data = backend.rng().integers(low, high, _shape("randint", (size,))).astype(dtype or dtypes.int64)
+    return _new("randint", backend.as_array(data, device=devices.normalize(device)), requires_grad)
+
+
+def randperm(n, dtype=None, device=None):
+    data = backend.rng().permutation(int(n)).astype(dtype or dtypes.int64)
+    return Tensor._make(backend.as_array(data, device=devices.normalize(device)))
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """start, start + step, ... below end; int64 for ints, float32 when any bound is a float."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise OpError("arange: step must not be 0")
+    if dtype is None:
+        dtype = dtypes.int64 if all(isinstance(v, int) for v in (start, end, step)) else dtypes.float32
+    data = backend.xp_for(devices.normalize(device)).arange(start, end, step, dtype=dtypes.check_dtype(dtype, "arange"))
+    return _new("arange", data, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if not isinstance(steps, int) or steps < 0:
+        raise OpError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    data = backend.xp_for(devices.normalize(device)).linspace(start, end, steps,
+                                                              dtype=dtypes.check_dtype(dtype or dtypes.float32,
+                                                                                       "linspace"))
+    return _new("linspace", data, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    data = backend.xp_for(devices.normalize(device)).eye(n, m, dtype=dtypes.check_dtype(dtype or dtypes.float32,
+                                                                                         "eye"))
+    return _new("eye", data, requires_grad)
+
+
+def _typed(name, dtype):
+    def make(*data, device=None):
+        """PyTorch's legacy typed constructor: a list (or numbers) as a tensor of this dtype, or sizes."""
+        if data and all(type(n) is int for n in data):
+            return zeros(*data, dtype=dtype, device=device)
+        if len(data) != 1:
+            raise OpError(f"{name}: expected one list of numbers or sizes as ints, got {data!r}")
+        return tensor(data[0], dtype=dtype, device=device)
+    make.__name__ = name
+    return make
+
+
+FloatTensor = _typed("FloatTensor", dtypes.float32)
+DoubleTensor = _typed("DoubleTensor", dtypes.float64)
+HalfTensor = _typed("HalfTensor", dtypes.float16)
+LongTensor = _typed("LongTensor", dtypes.int64)
+IntTensor = _typed("IntTensor", dtypes.int32)
+BoolTensor = _typed("BoolTensor", dtypes.bool_)
+ByteTensor = _typed("ByteTensor", dtypes.uint8)

@@ -1,0 +1,142 @@
+"""Functions of tensors at the module level, as PyTorch's torch.*: joining, choosing, math.
+
+    tr.cat(tensors, dim=0)   tr.stack(tensors, dim=0)   tr.split(t, size, dim=0)   tr.chunk
+    tr.where(cond, a, b)     tr.matmul(a, b)   tr.bmm(a, b)   tr.tril(x)   tr.triu(x)
+    tr.exp(x), tr.tanh(x), tr.sin(x), ... (every pointwise method as a function too)
+
+Each is the Tensor method or op of the same name, so the maths lives in one place.
+"""
+
+import builtins
+
+from . import backend, dtypes, ops
+from .errors import OpError
+from .tensor import Tensor
+from .tensor_methods import pick_dim
+
+
+def _tensor_list(name, tensors):
+    if isinstance(tensors, Tensor):
+        raise OpError(f"{name}: expected a list or tuple of tensors, got a single Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        raise OpError(f"{name}: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise OpError(f"{name}: item #{i} is a {type(t).__name__}, expected a Tensor")
+    dtype = dtypes.result_type(*tensors)
+    return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
+
+
+def cat(tensors, dim=None, *, axis=None):
+    """Join tensors along an existing dimension (their dtypes promoted as PyTorch does)."""
+    tensors = _tensor_list("cat", tensors)
+    dim = pick_dim("cat", dim, axis, 0)
+    first = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.ndim != len(first) or not -t.ndim <= dim < builtins.max(t.ndim, 1):
+            raise OpError(f"cat: tensor #{i} has shape {tuple(t.shape)}; all must have {len(first)} dimensions "
+                          f"and dim {dim} must exist (first: {tuple(first)})")
+        if any(a != b for k, (a, b) in enumerate(zip(t.shape, first)) if k != dim % t.ndim):
+            raise OpError(f"cat: tensor #{i} has shape {tuple(t.shape)}, which differs from tensor #0's shape "
+                          f"{tuple(first)} outside dim {dim}")
+    return ops.Concat.apply(*tensors, axis=dim)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=None, *, axis=None):
+    """Join tensors of one shape along a new dimension."""
+    tensors = _tensor_list("stack", tensors)
+    dim = pick_dim("stack", dim, axis, 0)
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        listed = ", ".join(str(tuple(t.shape)) for t in tensors)
+        raise OpError(f"stack: expected tensors of one shape, got shapes {listed}")
+    if not -tensors[0].ndim - 1 <= dim <= tensors[0].ndim:
+        raise OpError(f"stack: dim {dim} is out of range for tensors of shape {tuple(tensors[0].shape)}")
+    return ops.Stack.apply(*tensors, axis=dim)
+
+
+def split(tensor, split_size_or_sections, dim=None, *, axis=None):
+    return tensor.split(split_size_or_sections, pick_dim("split", dim, axis, 0))
+
+
+def chunk(tensor, chunks, dim=0):
+    return tensor.chunk(chunks, dim)
+
+
+def where(condition, input, other):
+    """input where condition else other (numbers allowed on either side); the gradient follows the choice."""
+    if not isinstance(condition, Tensor):
+        condition = Tensor._make(backend.as_array(condition))
+    if condition.dtype.kind != "b":
+        condition = Tensor._make(condition.array.astype(bool))
+    like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else condition
+    dtype = dtypes.result_type(input, other)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor) and dtype.kind in "fc":
+        dtype = backend.np.dtype(dtypes.float32)
+    a = like._operand(input, dtype, "where")
+    b = like._operand(other, dtype, "where")
+    return ops.Where.apply(condition, a, b)
+
+
+def matmul(input, other):
+    return input.matmul(other)
+
+
+def mm(input, other):
+    if input.ndim != 2 or other.ndim != 2:
+        raise OpError(f"mm: expects two matrices, got shapes {tuple(input.shape)} and {tuple(other.shape)}")
+    return input.matmul(other)
+
+
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p)."""
+    if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0]:
+        raise OpError(f"bmm: expects (b, n, m) and (b, m, p) with the same b, got {tuple(input.shape)} and "
+                      f"{tuple(mat2.shape)}")
+    return input.matmul(mat2)
+
+
+def _triangle(name, x, diagonal, lower):
+    if x.ndim < 2:
+        raise OpError(f"{name}: expects at least 2 dimensions, got shape {tuple(x.shape)}")
+    xp = backend.xp_of(x.array)
+    n, m = x.shape[-2:]
+    keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
+    return where(Tensor._make(keep), x, 0)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle (elements with column - row <= diagonal), zeros above."""
+    return _triangle("tril", input, diagonal, True)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle (elements with column - row >= diagonal), zeros below."""
+    return _triangle("triu", input, diagonal, False)
+
+
+def _pointwise(name):
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise OpError(f"{name}: expected a Tensor, got {type(input).__name__}")
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"tr.{name}(x, ...) is x.{name}(...)."
+    return function
+
+
+exp, log, tanh, sigmoid, relu, sin, cos, sqrt, abs, neg = (_pointwise(n) for n in (
+    "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "neg"))
+clamp = clip = _pointwise("clamp")
+softmax, log_softmax = _pointwise("softmax"), _pointwise("log_softmax")
+sum, mean, argmax, argmin = (_pointwise(n) for n in ("sum", "mean", "argmax", "argmin"))
+max, min = _pointwise("max"), _pointwise("min")  # noqa: A001 (PyTorch's names)
+reshape, flatten, squeeze, unsqueeze, transpose, permute, t = (_pointwise(n) for n in (
+    "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t"))
+gather, numel, clone = _pointwise("gather"), _pointwise("numel"), _pointwise("clone")
+add, sub, mul, div, pow = (_pointwise(n) for n in ("add", "sub", "mul", "div", "pow"))
+eq, ne, lt, le, gt, ge, equal = (_pointwise(n) for n in ("eq", "ne", "lt", "le", "gt", "ge", "equal"))
