@@ -15,16 +15,16 @@ class Reshape(Function):
     is_view = True
 
     def __init__(self, shape, view=False):
-        self.new_shape, self.view = shape, view
+        self.new_shape, self.view_only = shape, view
 
     def forward(self, x):
         self.shape = x.shape
         try:
             out = x.reshape(self.new_shape)
         except ValueError:
-            raise OpError(f"{'view' if self.view else 'reshape'}: cannot reshape a tensor of shape {x.shape} "
+            raise OpError(f"{'view' if self.view_only else 'reshape'}: cannot reshape a tensor of shape {x.shape} "
                           f"({x.size} elements) into {tuple(self.new_shape)}") from None
-        if self.view and out.size and not _shares_memory(out, x):
+        if self.view_only and out.size and not _shares_memory(out, x):
             raise OpError(f"view: a tensor of shape {x.shape} with strides {x.strides} cannot be viewed as "
                           f"{tuple(self.new_shape)} without a copy (its memory is not contiguous in that order); "
                           "use .reshape(...) (or .contiguous().view(...)) instead")
@@ -127,6 +127,9 @@ class GetItem(Function):
         self.shape, self.dtype = x.shape, x.dtype
         try:
             out = x[index]
+            if not is_array(out):  # NumPy gives a scalar copy for x[i] of a 1-D x; x[i, ...] is the 0-d view
+                index = (index if isinstance(index, tuple) else (index,)) + (Ellipsis,)
+                out = x[index]
         except IndexError as exc:
             raise OpError(f"getitem: index {index!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
         # index arrays go with the saved arrays (freed after backward); a basic index stays, for views

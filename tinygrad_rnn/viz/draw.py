@@ -120,26 +120,28 @@ def _emit_clusters(g, shown, attrs, rulers):
                 tree[prefix[:-1]][1][prefix] = None
         tree[node.scope][0].append(key)
     counter = iter(range(len(tree) + len(shown.nodes)))
+    _emit(g, (), tree, shown, attrs, rulers, counter)
 
-    def emit(parent, prefix):  # depth is the scope nesting (a few levels), not the graph size
-        keys, children = tree[prefix]
-        for key in keys:
-            node = shown.nodes[key]
-            if node.kind in ("step", "elided"):
-                # a frameless cluster of its own, so dot orders it like an expanded step
-                with parent.subgraph(name=f"cluster_{next(counter)}") as c:
-                    c.attr(label="", peripheries="0", margin="0")
-                    c.node(key, **attrs(node))
-            else:
-                parent.node(key, **attrs(node))
-        for key in rulers.get(prefix, ()):
-            parent.node(key, shape="point", style="invis", width="0", height="0")
-        for child in sorted(children, key=_step_order):
+
+def _emit(parent, prefix, tree, shown, attrs, rulers, counter):
+    """One cluster's nodes, then its child clusters (recursion depth: the scope nesting, a few
+    levels). A module function, not a closure calling itself: that would be a reference cycle."""
+    keys, children = tree[prefix]
+    for key in keys:
+        node = shown.nodes[key]
+        if node.kind in ("step", "elided"):
+            # a frameless cluster of its own, so dot orders it like an expanded step
             with parent.subgraph(name=f"cluster_{next(counter)}") as c:
-                c.attr(label=child[-1], **_cluster_attrs(child[-1]))
-                emit(c, child)
-
-    emit(g, ())
+                c.attr(label="", peripheries="0", margin="0")
+                c.node(key, **attrs(node))
+        else:
+            parent.node(key, **attrs(node))
+    for key in rulers.get(prefix, ()):
+        parent.node(key, shape="point", style="invis", width="0", height="0")
+    for child in sorted(children, key=_step_order):
+        with parent.subgraph(name=f"cluster_{next(counter)}") as c:
+            c.attr(label=child[-1], **_cluster_attrs(child[-1]))
+            _emit(c, child, tree, shown, attrs, rulers, counter)
 
 
 def _step_order(prefix):
