@@ -131,7 +131,7 @@ def test_an_in_place_op_on_a_view_reaches_the_base_and_its_other_views():
     torch = pytest.importorskip("torch")
     ours, theirs = leaf([1.0, 2.0, 3.0, 4.0]), torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64,
                                                               requires_grad=True)
-    for lib, x in ((tr, ours), (torch, theirs)):
+    for x in (ours, theirs):
         b = x * 2
         whole = b.view(2, 2)        # taken before the change: must see it
         b[1:3].mul_(10)
