@@ -101,7 +101,7 @@ def test_every_step_is_recorded_under_layer_and_time_scopes():
 
 
 def test_wrong_y0_shape_is_named():
-    with pytest.raises(tr.OpError, match=r"JordanRNN: y0 must have shape \(1, 2, 2\), got \(2, 2\)"):
+    with pytest.raises(tr.OpError, match=r"JordanRNN: expected y0 of shape \(1, 2, 2\), got \(2, 2\)"):
         make_net()(tr.randn(4, 2, 3, dtype=tr.float64), y0=tr.zeros(2, 2, dtype=tr.float64))
 
 
