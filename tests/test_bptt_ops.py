@@ -21,11 +21,11 @@ def leaf(device, *shape):
     return tr.randn(*shape, dtype=tr.float64, device=device, requires_grad=True)
 
 
-def op_inputs(family, device, bias=True):
+def op_inputs(family, device, bias=True, batch=B):
     """(op, inputs) for one direction of one layer, every input a float64 leaf."""
     gates = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3, "peephole": 4}[family]
     states = 2 if family in ("lstm", "peephole") else 1
-    inputs = [leaf(device, T, B, IN)] + [leaf(device, B, H) for _ in range(states)]
+    inputs = [leaf(device, T, batch, IN)] + [leaf(device, batch, H) for _ in range(states)]
     inputs += [leaf(device, gates * H, IN), leaf(device, gates * H, H)]
     if family == "peephole":
         inputs += [leaf(device, H) for _ in range(3)]
@@ -50,6 +50,16 @@ FAMILIES = ["rnn_tanh", "rnn_relu", "lstm", "gru", "peephole"]
 def test_every_input_gradient_passes_gradcheck(family, reverse, lengths, device):
     op, inputs = op_inputs(family, device)
     masks = None if lengths is None else step_masks(lengths, T, inputs[0])
+    assert tr.gradcheck(lambda *xs: apply(family, op, xs, reverse=reverse, masks=masks), inputs)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("lengths", [None, np.array([3])], ids=["full", "lengths"])
+def test_gradcheck_at_batch_1_where_the_gates_are_kept_as_rows(family, reverse, lengths, device):
+    op, inputs = op_inputs(family, device, batch=1)
+    masks = None if lengths is None else step_masks(lengths, T, inputs[0])
+    assert tr.gradcheck(lambda *xs: apply(family, op, xs, reverse=reverse, masks=masks), inputs)
     assert tr.gradcheck(lambda *xs: apply(family, op, xs, reverse=reverse, masks=masks), inputs)
 
 

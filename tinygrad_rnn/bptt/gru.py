@@ -42,6 +42,7 @@ is retained: then copies do), so backward allocates nothing of size T.
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
 from ..ops.unary import sigmoid_
+from .gates import Gates
 from .op import BPTTOp
 
 
@@ -95,31 +96,30 @@ class GRUBPTT(BPTTOp):
         active, r = self.active_steps(steps), self.reverse
         self.steps = steps
         inputs = x[:active].reshape(active * batch, x.shape[2])                      # X (T*B, I)
-        gates = self.project(inputs, self.per_gate(weight_ih, 3),
-                             biases[0].reshape(3, 1, hidden) if biases else None)    # (3, T*B, H)
+        gates = Gates.project(inputs, self.per_gate(weight_ih, 3), biases[0].reshape(3, hidden) if biases else None,
+                              batch)
         w_hh_t = xp.ascontiguousarray(self.per_gate(weight_hh, 3).transpose(0, 2, 1))   # W_k^T (3, H, H)
         b_hh = biases[1].reshape(3, 1, hidden) if biases else None
         hs = xp.empty((active + 1, batch, hidden), dtype=x.dtype)
         h_ns = xp.empty((active, batch, hidden), dtype=x.dtype)                    # h_{t-1} W_hn^T + b_hn
         hs[r * active] = h0
         rec = xp.empty((3, batch, hidden), dtype=x.dtype)
-        anomaly = is_anomaly_enabled()
+        reals, anomaly = self.reals(active), is_anomaly_enabled()
         for t in self.order(active):
             before, after = t + r, t + 1 - r
-            a = gates[:, t * batch:(t + 1) * batch]
+            a = gates.step(t)
             xp.matmul(hs[before], w_hh_t, out=rec)                    # h_{t-1} W_k^T, one GEMM per gate
             if b_hh is not None:
                 rec += b_hh
             a[0:2] += rec[0:2]
             h_ns[t] = rec[2]
             cell_forward(a, h_ns[t], hs[before], hs[after], rec[0])
-            real = self.real(t)
-            if real is not None:                                       # padded sequences keep their state
-                xp.copyto(hs[after], hs[before], where=~real)
+            if reals[t] is not None:                                   # padded sequences keep their state
+                xp.copyto(hs[after], hs[before], where=~reals[t])
             if anomaly:
                 self.check_step("forward", ("output h_t",), t, hs[after])
         # backward reads the state of every step; the output is a slice of hs, saved with it
-        self.save(inputs, weight_ih, weight_hh, gates, h_ns, hs)
+        self.save(inputs, weight_ih, weight_hh, gates.array, h_ns, hs)
         return self.output(hs, steps, active), hs[0 if r else active].copy()
 
     def backward(self, dout, dh_n):
@@ -129,16 +129,16 @@ class GRUBPTT(BPTTOp):
         batch, hidden = hs.shape[1], hs.shape[2]
         if self.retain_graph:  # another backward will read the activations: turn copies into gradients
             gates, h_ns = gates.copy(), h_ns.copy()
+        gates = Gates(gates, batch, 3)
         dh = xp.zeros_like(hs[0]) if dh_n is None else dh_n.copy()
         s1, s2, dh_rec = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
         d_rec = xp.empty((batch, 3 * hidden), dtype=hs.dtype)
-        anomaly, recording = is_anomaly_enabled(), self.recording()
+        reals, anomaly, recording = self.reals(active), is_anomaly_enabled(), self.recording()
         if recording:
             self.start_recording(self.steps)
         for t in reversed(self.order(active)):
             before = t + r
-            a = gates[:, t * batch:(t + 1) * batch]
-            real = self.real(t)
+            a, real = gates.step(t), reals[t]
             if real is not None:
                 (kept,) = self.keep_padded(real, (dh,))
             if dout is not None:
@@ -159,16 +159,17 @@ class GRUBPTT(BPTTOp):
         n_rows = active * batch
         h_prev = hs[r:active + r].reshape(n_rows, hidden)            # h_{t-1} of every step, in step order
         dh_ns = h_ns.reshape(n_rows, hidden)
-        dx, dw_ih = self.project_backward(gates, inputs, self.per_gate(weight_ih, 3), needs[0], needs[2])
+        da = gates.per_gate                                           # (3, T*B, H): [dr, dz, dn]
+        dx, dw_ih = gates.input_backward(inputs, self.per_gate(weight_ih, 3), needs[0], needs[2])
         dw_hh = None
         if needs[3]:
-            dw_hh = xp.concatenate([xp.matmul(gates[0:2].transpose(0, 2, 1), h_prev).reshape(2 * hidden, hidden),
+            dw_hh = xp.concatenate([xp.matmul(da[0:2].transpose(0, 2, 1), h_prev).reshape(2 * hidden, hidden),
                                     dh_ns.T @ h_prev])
         grads = [self.input_gradient(dx, batch), dh if needs[1] else None,
                  None if dw_ih is None else dw_ih.reshape(weight_ih.shape), dw_hh]
         if len(needs) > 4:
-            grads.append(gates.sum(axis=1).reshape(-1) if needs[4] else None)
-            grads.append(xp.concatenate([gates[0:2].sum(axis=1).reshape(-1), dh_ns.sum(axis=0)])
+            grads.append(da.sum(axis=1).reshape(-1) if needs[4] else None)
+            grads.append(xp.concatenate([da[0:2].sum(axis=1).reshape(-1), dh_ns.sum(axis=0)])
                          if needs[5] else None)
         self.release()
         return tuple(grads)

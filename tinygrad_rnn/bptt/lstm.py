@@ -46,6 +46,7 @@ retained: then a copy does), so backward allocates nothing of size T.
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
 from ..ops.unary import sigmoid_
+from .gates import Gates
 from .op import BPTTOp
 
 ORDER = (0, 1, 3, 2)  # PyTorch's gate k at internal block ORDER[k] and back: i, f, g, o <-> i, f, o, g
@@ -109,29 +110,28 @@ class LSTMBPTT(BPTTOp):
         active, r = self.active_steps(steps), self.reverse
         self.steps = steps
         inputs = x[:active].reshape(active * batch, x.shape[2])                      # X (T*B, I)
-        bias = (biases[0] + biases[1]).reshape(4, 1, hidden)[list(ORDER)] if biases else None
-        gates = self.project(inputs, self.per_gate(weight_ih, 4, ORDER), bias)     # (4, T*B, H)
+        bias = (biases[0] + biases[1]).reshape(4, hidden)[list(ORDER)] if biases else None
+        gates = Gates.project(inputs, self.per_gate(weight_ih, 4, ORDER), bias, batch)
         w_hh_t = xp.ascontiguousarray(self.per_gate(weight_hh, 4, ORDER).transpose(0, 2, 1))   # W_k^T (4, H, H)
         hs = xp.empty((active + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty_like(hs)
         tanh_cs = xp.empty((active, batch, hidden), dtype=x.dtype)
         hs[r * active], cs[r * active] = h0, c0
         rec = xp.empty((4, batch, hidden), dtype=x.dtype)
-        anomaly = is_anomaly_enabled()
+        reals, anomaly = self.reals(active), is_anomaly_enabled()
         for t in self.order(active):
             before, after = t + r, t + 1 - r
-            a = gates[:, t * batch:(t + 1) * batch]
+            a = gates.step(t)
             xp.matmul(hs[before], w_hh_t, out=rec)                    # h_{t-1} W_k^T, one GEMM per gate
             a += rec
             cell_forward(a, cs[before], cs[after], tanh_cs[t], hs[after], rec[0])
-            real = self.real(t)
-            if real is not None:                                       # padded sequences keep their state
-                xp.copyto(hs[after], hs[before], where=~real)
-                xp.copyto(cs[after], cs[before], where=~real)
+            if reals[t] is not None:                                   # padded sequences keep their state
+                xp.copyto(hs[after], hs[before], where=~reals[t])
+                xp.copyto(cs[after], cs[before], where=~reals[t])
             if anomaly:
                 self.check_step("forward", ("output h_t", "state c_t"), t, hs[after], cs[after])
         # backward reads the state of every step; the output is a slice of hs, saved with it
-        self.save(inputs, weight_ih, weight_hh, gates, hs, cs, tanh_cs)
+        self.save(inputs, weight_ih, weight_hh, gates.array, hs, cs, tanh_cs)
         last = 0 if r else active
         return self.output(hs, steps, active), hs[last].copy(), cs[last].copy()
 
@@ -140,20 +140,18 @@ class LSTMBPTT(BPTTOp):
         xp = xp_of(hs)
         active, r = hs.shape[0] - 1, self.reverse
         batch, hidden = hs.shape[1], hs.shape[2]
-        if self.retain_graph:  # another backward will read the activations: turn a copy into gradients
-            gates = gates.copy()
+        # the activations become their gradients in place, unless another backward will read them
+        gates = Gates(gates.copy() if self.retain_graph else gates, batch, 4)
         dh = xp.zeros_like(hs[0]) if dh_n is None else dh_n.copy()
         dc = xp.zeros_like(hs[0]) if dc_n is None else dc_n.copy()
         dc_t, s = xp.empty_like(dh), xp.empty_like(dh)
         d_rec = xp.empty((batch, 4 * hidden), dtype=hs.dtype)
         w_hh = self.per_gate(weight_hh, 4, ORDER).reshape(4 * hidden, hidden)     # rows in internal order
-        anomaly, recording = is_anomaly_enabled(), self.recording()
+        reals, anomaly, recording = self.reals(active), is_anomaly_enabled(), self.recording()
         if recording:
             self.start_recording(self.steps)
         for t in reversed(self.order(active)):
-            before = t + r
-            a = gates[:, t * batch:(t + 1) * batch]
-            real = self.real(t)
+            a, real = gates.step(t), reals[t]
             if real is not None:
                 kept_h, kept_c = self.keep_padded(real, (dh, dc))
             if dout is not None:
@@ -161,26 +159,25 @@ class LSTMBPTT(BPTTOp):
             if real is not None:
                 dh *= real
                 dc *= real
-            cell_backward(a, cs[before], tanh_cs[t], dh, dc, dc_t, s)
+            cell_backward(a, cs[t + r], tanh_cs[t], dh, dc, dc_t, s)
             if recording:
                 self.record(t, dh, dc_t)
-            xp.concatenate(a, axis=1, out=d_rec)                      # [da_i, da_f, da_o, da_g] (B, 4H)
-            xp.matmul(d_rec, w_hh, out=dh)                            # dh_{t-1} = da_t W_hh
+            xp.matmul(gates.row(t, a, d_rec), w_hh, out=dh)           # dh_{t-1} = [da_i, da_f, da_o, da_g] W_hh
             if real is not None:
                 dh += kept_h
                 dc += kept_c
             if anomaly:
                 self.check_step("backward", ("gradient dL/dh_{t-1}", "gradient dL/dc_{t-1}"), t, dh, dc)
-        needs = self.needs_grad
-        h_prev = hs[r:active + r].reshape(active * batch, hidden)   # h_{t-1} of every step, in step order
-        dx, dw_ih = self.project_backward(gates, inputs, self.per_gate(weight_ih, 4, ORDER), needs[0], needs[3])
-        dw_hh = xp.matmul(gates.transpose(0, 2, 1), h_prev)[list(ORDER)].reshape(4 * hidden, hidden) \
-            if needs[4] else None
-        grads = [self.input_gradient(dx, batch), dh if needs[1] else None,
-                 dc if needs[2] else None, None if dw_ih is None else dw_ih[list(ORDER)].reshape(weight_ih.shape),
-                 dw_hh]
+        needs, back = self.needs_grad, list(ORDER)                    # back: internal gate order -> PyTorch's
+        da = gates.per_gate                                           # (4, T*B, H)
+        dx, dw_ih = gates.input_backward(inputs, self.per_gate(weight_ih, 4, ORDER), needs[0], needs[3])
+        grads = [self.input_gradient(dx, batch), dh if needs[1] else None, dc if needs[2] else None,
+                 None if dw_ih is None else dw_ih[back].reshape(weight_ih.shape), None]
+        if needs[4]:
+            h_prev = hs[r:active + r].reshape(active * batch, hidden)   # h_{t-1} of every step, in step order
+            grads[4] = xp.matmul(da.transpose(0, 2, 1), h_prev)[back].reshape(weight_hh.shape)
         if len(needs) > 5:
-            db = gates.sum(axis=1)[list(ORDER)].reshape(-1)
+            db = da.sum(axis=1)[back].reshape(-1)
             grads += [db, db.copy()]
         self.release()
         return tuple(grads)

@@ -7,13 +7,8 @@ sequence, one node of the graph (the cell's maths is in its own file):
 
 This file holds the rest:
 
-    project                 gates_x = x W_ih^T + b for all T*B rows at once, gate-major (G, T*B, H):
-                            one GEMM per gate, so that each gate of each step is one contiguous
-                            (B, H) block (NumPy's pointwise loops run two to four times faster on
-                            such a block than on a column slice of a (B, G*H) row, and a cell does
-                            some twenty pointwise passes per step)
-    project_backward        dx = sum_k dgates[k] W_k,   dW_ih[k] = dgates[k]^T x,   db[k] = column sums
-    per_gate                W_k for every gate k: (G, H, in) views of W's rows
+    per_gate                W_k for every gate k: (G, H, in) views of W's rows (the gates' own
+                            array, laid out for the batch size, is in gates.py)
     the time index          the states of all steps live in one array hs (T + 1, B, H). Forward:
                             the state before step t is hs[t] and after it hs[t + 1]. Reverse
                             (t runs T-1..0): before is hs[t + 1], after hs[t], the initial
@@ -74,9 +69,9 @@ class BPTTOp(Function):
         """The steps in the order forward visits them; backward visits them reversed."""
         return range(active - 1, -1, -1) if self.reverse else range(active)
 
-    def real(self, t):
-        """(B, 1) boolean array of the sequences real at step t, or None when all are."""
-        return None if self.masks is None else self.masks.real[t]
+    def reals(self, active):
+        """Per step, the (B, 1) boolean array of the sequences real at it, or None when all are."""
+        return [None] * active if self.masks is None else self.masks.real[:active]
 
     def output(self, hs, steps, active):
         """The layer's output (T, B, H): a slice of hs, or, with lengths, hs masked to zeros on padding."""
@@ -94,32 +89,12 @@ class BPTTOp(Function):
         goes on to the previous step unchanged (their state was not changed here)."""
         return [xp_of(g).where(real, 0, g) for g in grads]
 
-    # ---- the input projection, one GEMM per gate ----------------------------------------------------------
+    # ---- the weights -------------------------------------------------------------------------------------
     @staticmethod
     def per_gate(weight, gates, order=None):
         """weight (G*H, in) -> its G gates' rows as (G, H, in), in `order` (a copy) or PyTorch's (a view)."""
         stacked = weight.reshape(gates, weight.shape[0] // gates, weight.shape[1])
         return stacked if order is None else stacked[list(order)]
-
-    @staticmethod
-    def project(x, weight_ih, bias):
-        """x (N, I), weight_ih (G, H, I), bias (G, 1, H) or None -> gates_x (G, N, H) = x W_k^T + b_k."""
-        out = xp_of(x).matmul(x, weight_ih.transpose(0, 2, 1))
-        if bias is not None:
-            out += bias
-        return out
-
-    @staticmethod
-    def project_backward(dgates, x, weight_ih, needs_dx, needs_dw):
-        """dgates (G, N, H) -> (dx = sum_k dgates[k] W_k (N, I) or None, dW_k = dgates[k]^T x as (G, H, I) or None)."""
-        dx = dweight = None
-        if needs_dx:
-            dx = dgates[0] @ weight_ih[0]
-            for k in range(1, dgates.shape[0]):
-                dx += dgates[k] @ weight_ih[k]
-        if needs_dw:
-            dweight = xp_of(dgates).matmul(dgates.transpose(0, 2, 1), x)
-        return dx, dweight
 
     def input_gradient(self, dx, batch):
         """dx of the steps that ran (N, I) -> (T, B, I), zeros for the steps past the longest sequence."""

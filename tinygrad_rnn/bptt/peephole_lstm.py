@@ -34,6 +34,7 @@ and after the loop, over all T*B rows (C_prev: every c_{t-1}, C: every c_t):
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
 from ..ops.unary import sigmoid_
+from .gates import Gates
 from .op import BPTTOp
 
 
@@ -107,8 +108,8 @@ class PeepholeLSTMBPTT(BPTTOp):
         active, r = self.active_steps(steps), self.reverse
         self.steps = steps
         inputs = x[:active].reshape(active * batch, x.shape[2])                      # X (T*B, I)
-        bias = (biases[0] + biases[1]).reshape(4, 1, hidden) if biases else None
-        gates = self.project(inputs, self.per_gate(weight_ih, 4), bias)             # (4, T*B, H)
+        bias = (biases[0] + biases[1]).reshape(4, hidden) if biases else None
+        gates = Gates.project(inputs, self.per_gate(weight_ih, 4), bias, batch)
         w_hh_t = xp.ascontiguousarray(self.per_gate(weight_hh, 4).transpose(0, 2, 1))   # W_k^T (4, H, H)
         peepholes = (xp.stack([weight_ci, weight_cf]).reshape(2, 1, hidden), weight_co)
         hs = xp.empty((active + 1, batch, hidden), dtype=x.dtype)
@@ -116,21 +117,20 @@ class PeepholeLSTMBPTT(BPTTOp):
         tanh_cs = xp.empty((active, batch, hidden), dtype=x.dtype)
         hs[r * active], cs[r * active] = h0, c0
         rec = xp.empty((4, batch, hidden), dtype=x.dtype)
-        anomaly = is_anomaly_enabled()
+        reals, anomaly = self.reals(active), is_anomaly_enabled()
         for t in self.order(active):
             before, after = t + r, t + 1 - r
-            a = gates[:, t * batch:(t + 1) * batch]
+            a = gates.step(t)
             xp.matmul(hs[before], w_hh_t, out=rec)                    # h_{t-1} W_k^T, one GEMM per gate
             a += rec
             cell_forward(a, cs[before], cs[after], tanh_cs[t], hs[after], peepholes, rec[0:2])
-            real = self.real(t)
-            if real is not None:                                       # padded sequences keep their state
-                xp.copyto(hs[after], hs[before], where=~real)
-                xp.copyto(cs[after], cs[before], where=~real)
+            if reals[t] is not None:                                   # padded sequences keep their state
+                xp.copyto(hs[after], hs[before], where=~reals[t])
+                xp.copyto(cs[after], cs[before], where=~reals[t])
             if anomaly:
                 self.check_step("forward", ("output h_t", "state c_t"), t, hs[after], cs[after])
         # backward reads the state of every step; the output is a slice of hs, saved with it
-        self.save(inputs, weight_ih, weight_hh, weight_ci, weight_cf, weight_co, gates, hs, cs, tanh_cs)
+        self.save(inputs, weight_ih, weight_hh, weight_ci, weight_cf, weight_co, gates.array, hs, cs, tanh_cs)
         last = 0 if r else active
         return self.output(hs, steps, active), hs[last].copy(), cs[last].copy()
 
@@ -139,20 +139,19 @@ class PeepholeLSTMBPTT(BPTTOp):
         xp = xp_of(hs)
         active, r = hs.shape[0] - 1, self.reverse
         batch, hidden = hs.shape[1], hs.shape[2]
-        if self.retain_graph:  # another backward will read the activations: turn a copy into gradients
-            gates = gates.copy()
+        # the activations become their gradients in place, unless another backward will read them
+        gates = Gates(gates.copy() if self.retain_graph else gates, batch, 4)
         dh = xp.zeros_like(hs[0]) if dh_n is None else dh_n.copy()
         dc = xp.zeros_like(hs[0]) if dc_n is None else dc_n.copy()
         dc_t, s = xp.empty_like(dh), xp.empty_like(dh)
         d_rec = xp.empty((batch, 4 * hidden), dtype=hs.dtype)
         peepholes = (weight_ci, weight_cf, weight_co)
-        anomaly, recording = is_anomaly_enabled(), self.recording()
+        reals, anomaly, recording = self.reals(active), is_anomaly_enabled(), self.recording()
         if recording:
             self.start_recording(self.steps)
         for t in reversed(self.order(active)):
             before = t + r
-            a = gates[:, t * batch:(t + 1) * batch]
-            real = self.real(t)
+            a, real = gates.step(t), reals[t]
             if real is not None:
                 kept_h, kept_c = self.keep_padded(real, (dh, dc))
             if dout is not None:
@@ -163,8 +162,7 @@ class PeepholeLSTMBPTT(BPTTOp):
             cell_backward(a, cs[before], tanh_cs[t], peepholes, dh, dc, dc_t, s)
             if recording:
                 self.record(t, dh, dc_t)
-            xp.concatenate(a, axis=1, out=d_rec)                      # [da_i, da_f, da_g, da_o] (B, 4H)
-            xp.matmul(d_rec, weight_hh, out=dh)                       # dh_{t-1} = da_t W_hh
+            xp.matmul(gates.row(t, a, d_rec), weight_hh, out=dh)      # dh_{t-1} = [da_i, da_f, da_g, da_o] W_hh
             if real is not None:
                 dh += kept_h
                 dc += kept_c
@@ -174,14 +172,15 @@ class PeepholeLSTMBPTT(BPTTOp):
         n_rows = active * batch
         h_prev = hs[r:active + r].reshape(n_rows, hidden)
         c_prev, c_new = cs[r:active + r].reshape(n_rows, hidden), cs[1 - r:active + 1 - r].reshape(n_rows, hidden)
-        dx, dw_ih = self.project_backward(gates, inputs, self.per_gate(weight_ih, 4), needs[0], needs[3])
-        dw_hh = xp.matmul(gates.transpose(0, 2, 1), h_prev).reshape(4 * hidden, hidden) if needs[4] else None
-        peephole_grads = [(gates[k] * c).sum(axis=0) if need else None
+        da = gates.per_gate                                           # (4, T*B, H)
+        dx, dw_ih = gates.input_backward(inputs, self.per_gate(weight_ih, 4), needs[0], needs[3])
+        dw_hh = xp.matmul(da.transpose(0, 2, 1), h_prev).reshape(4 * hidden, hidden) if needs[4] else None
+        peephole_grads = [(da[k] * c).sum(axis=0) if need else None
                           for k, c, need in ((0, c_prev, needs[5]), (1, c_prev, needs[6]), (3, c_new, needs[7]))]
         grads = [self.input_gradient(dx, batch), dh if needs[1] else None, dc if needs[2] else None,
                  None if dw_ih is None else dw_ih.reshape(weight_ih.shape), dw_hh] + peephole_grads
         if len(needs) > 8:
-            db = gates.sum(axis=1).reshape(-1)
+            db = da.sum(axis=1).reshape(-1)
             grads += [db, db.copy()]
         self.release()
         return tuple(grads)

@@ -43,17 +43,6 @@ def check_nonlinearity(where, nonlinearity):
     return nonlinearity
 
 
-def activation_backward(h, dh, nonlinearity, da):
-    """da <- dL/d(pre-activation) = dh (1 - h^2) for tanh, dh [h > 0] for relu."""
-    xp = xp_of(h)
-    if nonlinearity == "tanh":  # as dh - dh h h: no Python scalar, which costs a conversion per call
-        xp.multiply(dh, h, out=da)
-        da *= h
-        xp.subtract(dh, da, out=da)
-    else:
-        xp.multiply(dh, h > 0, out=da)
-
-
 class RNNBPTT(BPTTOp):
     """(x (T, B, I), h_0 (B, H), weight_ih (H, I), weight_hh (H, H)[, bias_ih, bias_hh (H,)])
     -> (output (T, B, H), h_n (B, H)): one Elman layer direction; equations in the module docstring."""
@@ -79,7 +68,7 @@ class RNNBPTT(BPTTOp):
         hs[r * active] = h0
         w_hh_t = xp.ascontiguousarray(weight_hh.T)
         rec = xp.empty((batch, hidden), dtype=x.dtype)
-        relu, anomaly = self.nonlinearity == "relu", is_anomaly_enabled()
+        relu, reals, anomaly = self.nonlinearity == "relu", self.reals(active), is_anomaly_enabled()
         for t in self.order(active):
             before, after = t + r, t + 1 - r
             h = hs[after]
@@ -89,9 +78,8 @@ class RNNBPTT(BPTTOp):
                 xp.maximum(h, 0, out=h)
             else:
                 xp.tanh(h, out=h)
-            real = self.real(t)
-            if real is not None:                                   # padded sequences keep their state
-                xp.copyto(h, hs[before], where=~real)
+            if reals[t] is not None:                               # padded sequences keep their state
+                xp.copyto(h, hs[before], where=~reals[t])
             if anomaly:
                 self.check_step("forward", ("output h_t",), t, h)
         # backward reads the state of every step; the output is a slice of hs, saved with it
@@ -105,11 +93,12 @@ class RNNBPTT(BPTTOp):
         batch, hidden = hs.shape[1], hs.shape[2]
         dh = xp.zeros_like(hs[0]) if dh_n is None else dh_n.copy()
         da = xp.empty((active, batch, hidden), dtype=hs.dtype)     # every step's dL/d(pre-activation)
+        relu, reals = self.nonlinearity == "relu", self.reals(active)
         anomaly, recording = is_anomaly_enabled(), self.recording()
         if recording:
             self.start_recording(self.steps)
         for t in reversed(self.order(active)):
-            real = self.real(t)
+            h, d, real = hs[t + 1 - r], da[t], reals[t]
             if real is not None:
                 (kept,) = self.keep_padded(real, (dh,))
             if dout is not None:
@@ -118,8 +107,13 @@ class RNNBPTT(BPTTOp):
                 dh *= real
             if recording:
                 self.record(t, dh)
-            activation_backward(hs[t + 1 - r], dh, self.nonlinearity, da[t])
-            xp.matmul(da[t], weight_hh, out=dh)                       # dh_{t-1} = da_t W_hh
+            if relu:                                                  # da_t = dh [h_t > 0]
+                xp.multiply(dh, h > 0, out=d)
+            else:                                                     # da_t = dh (1 - h_t^2) = dh - dh h_t h_t
+                xp.multiply(dh, h, out=d)
+                d *= h
+                xp.subtract(dh, d, out=d)
+            xp.matmul(d, weight_hh, out=dh)                           # dh_{t-1} = da_t W_hh
             if real is not None:
                 dh += kept
             if anomaly:

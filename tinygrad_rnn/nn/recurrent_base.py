@@ -224,7 +224,9 @@ class RecurrentBase(_RecurrentMixin, Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = dropout(layer_input, self.dropout, training=True)
         output = layer_input
-        last = tuple(stack([f[i] for f in finals], axis=0) for i in range(self.state_count))
+        # h_n (and c_n): one row per layer and direction; a single one needs no copy
+        last = tuple(stack([f[i] for f in finals], axis=0) if len(finals) > 1 else finals[0][i].unsqueeze(0)
+                     for i in range(self.state_count))
         if not batched:
             output = output.reshape(steps, output.shape[-1])
             last = tuple(s.reshape(s.shape[0], self.hidden_size) for s in last)
