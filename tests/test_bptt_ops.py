@@ -197,3 +197,29 @@ def test_the_op_keeps_no_masks_after_its_last_backward(layer):
     node = next(fn for fn in topological_order(out._ctx) if fn.name.endswith("BPTT"))
     out.sum().backward()
     assert node.masks is None
+
+
+MUTATED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "peephole": nn.PeepholeLSTM}
+
+
+@pytest.mark.xfail(reason="needs the engine's in-place ops and output version check", strict=False)
+@pytest.mark.parametrize("impl", ["fused", "composite"])
+@pytest.mark.parametrize("kind", sorted(MUTATED))
+def test_changing_the_output_in_place_after_forward_is_refused_or_harmless(kind, impl):
+    # out.sum() saves nothing of out: only what the layer itself kept can see the change
+    tr.manual_seed(0)
+    layer = MUTATED[kind](3, 4, impl=impl).double()
+    x = tr.randn(5, 2, 3, dtype=tr.float64)
+    out, _ = layer(x)
+    loss = out.sum()
+    with tr.no_grad():
+        out.mul_(0.5)
+    try:
+        loss.backward()
+    except tr.GraphError as error:
+        assert "modified in place" in str(error)
+        return
+    got = layer.weight_hh_l0.grad.numpy()
+    layer.zero_grad()
+    layer(x)[0].sum().backward()  # the gradient of the program as written: torch's (the parity tests hold it)
+    np.testing.assert_allclose(got, layer.weight_hh_l0.grad.numpy(), rtol=1e-12)

@@ -87,7 +87,8 @@ def trace(root, params=None):
     for i, fn in enumerate(order):
         key = keys[fn] = f"op{i}"
         outs = [outputs[fn][j] for j in sorted(outputs[fn])]
-        nodes[key] = Node(key, "output" if fn is root._ctx else "op", fn.name,
+        # an op may name itself for the drawing (a fused recurrent layer: "LSTM layer 0 forward, BPTT by hand")
+        nodes[key] = Node(key, "output" if fn is root._ctx else "op", getattr(fn, "label", fn.name),
                           shapes=[tuple(t.shape) for t in outs], dtype=str(outs[0].dtype),
                           device=outs[0].device, scope=tuple(fn.scope), grad_norm=fn.grad_norm)
         for t in fn.inputs:
