@@ -15,13 +15,14 @@ Forward, t = 0..T-1 (T-1..0 for the reverse direction), PyTorch's equations:
     x: (T, B, I), h_0, c_0: (B, H), W_ih: (4H, I), W_hh: (4H, H), b_ih, b_hh: (4H,)
     output: every h_t (T, B, H); h_n, c_n: the last state (B, H)
 
-x_t W_ih^T for all steps is one GEMM per gate before the loop; inside it each
-step makes one batched product h_{t-1} W_k^T for the four gates, and the
-activations are built in place in the step's block of that projection, which
-the op keeps: the gates i, f, o, g of every step (4, T*B, H), with c_t, tanh(c_t)
-and h_t (T + 1, B, H each). Internally the gates are stored in the order
-i, f, o, g (PyTorch's rows are i, f, g, o) so that the three sigmoids are one
-contiguous block, one call.
+x_t W_ih^T for all steps is one GEMM per gate before the loop (bptt/gates.py
+says how the gates are laid out); inside it each step makes one batched product
+h_{t-1} W_k^T for the four gates, and the activations are built in place in the
+step's block of that projection, which the op keeps: the gates of every step
+(4, T*B, H), with c_t and h_t (T + 1, B, H each). tanh(c_t) is computed again in
+backward, one tanh per step, rather than kept: a (T, B, H) array less. Internally
+the gates are stored in the order i, f, o, g (PyTorch's rows are i, f, g, o) so
+that the three sigmoids are one contiguous block, one call.
 
 Backward, t = T-1..0, with dh = dL/dh_t (from the output at t and from step t+1)
 and dc = dL/dc_t from step t+1:
@@ -40,7 +41,8 @@ and after the loop, with da of every step (4, T*B, H) and h_{t-1} of every step 
     dx = sum_k da[k] W_ih[k]                       one GEMM per gate each
 
 Each step's activations become its gradient da_t in place (unless the graph is
-retained: then a copy does), so backward allocates nothing of size T.
+retained: then a copy does), so backward allocates nothing of size T: what the
+op holds at its peak is what the NumPy floor holds (tools/numpy_floor.py).
 """
 
 from ..autograd import is_anomaly_enabled
@@ -115,7 +117,7 @@ class LSTMBPTT(BPTTOp):
         w_hh_t = xp.ascontiguousarray(self.per_gate(weight_hh, 4, ORDER).transpose(0, 2, 1))   # W_k^T (4, H, H)
         hs = xp.empty((active + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty_like(hs)
-        tanh_cs = xp.empty((active, batch, hidden), dtype=x.dtype)
+        tanh_c = xp.empty_like(hs[0])
         hs[r * active], cs[r * active] = h0, c0
         rec = xp.empty((4, batch, hidden), dtype=x.dtype)
         reals, anomaly = self.reals(active), is_anomaly_enabled()
@@ -124,19 +126,19 @@ class LSTMBPTT(BPTTOp):
             a = gates.step(t)
             xp.matmul(hs[before], w_hh_t, out=rec)                    # h_{t-1} W_k^T, one GEMM per gate
             a += rec
-            cell_forward(a, cs[before], cs[after], tanh_cs[t], hs[after], rec[0])
+            cell_forward(a, cs[before], cs[after], tanh_c, hs[after], rec[0])
             if reals[t] is not None:                                   # padded sequences keep their state
                 xp.copyto(hs[after], hs[before], where=~reals[t])
                 xp.copyto(cs[after], cs[before], where=~reals[t])
             if anomaly:
                 self.check_step("forward", ("output h_t", "state c_t"), t, hs[after], cs[after])
         # backward reads the state of every step; the output is a slice of hs, saved with it
-        self.save(inputs, weight_ih, weight_hh, gates.array, hs, cs, tanh_cs)
+        self.save(inputs, weight_ih, weight_hh, gates.array, hs, cs)
         last = 0 if r else active
         return self.output(hs, steps, active), hs[last].copy(), cs[last].copy()
 
     def backward(self, dout, dh_n, dc_n):
-        inputs, weight_ih, weight_hh, gates, hs, cs, tanh_cs = self.saved
+        inputs, weight_ih, weight_hh, gates, hs, cs = self.saved
         xp = xp_of(hs)
         active, r = hs.shape[0] - 1, self.reverse
         batch, hidden = hs.shape[1], hs.shape[2]
@@ -144,7 +146,7 @@ class LSTMBPTT(BPTTOp):
         gates = Gates(gates.copy() if self.retain_graph else gates, batch, 4)
         dh = xp.zeros_like(hs[0]) if dh_n is None else dh_n.copy()
         dc = xp.zeros_like(hs[0]) if dc_n is None else dc_n.copy()
-        dc_t, s = xp.empty_like(dh), xp.empty_like(dh)
+        dc_t, s, tanh_c = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
         d_rec = xp.empty((batch, 4 * hidden), dtype=hs.dtype)
         w_hh = self.per_gate(weight_hh, 4, ORDER).reshape(4 * hidden, hidden)     # rows in internal order
         reals, anomaly, recording = self.reals(active), is_anomaly_enabled(), self.recording()
@@ -159,7 +161,8 @@ class LSTMBPTT(BPTTOp):
             if real is not None:
                 dh *= real
                 dc *= real
-            cell_backward(a, cs[t + r], tanh_cs[t], dh, dc, dc_t, s)
+            xp.tanh(cs[t + 1 - r], out=tanh_c)                        # recomputed: cheaper than keeping T of them
+            cell_backward(a, cs[t + r], tanh_c, dh, dc, dc_t, s)
             if recording:
                 self.record(t, dh, dc_t)
             xp.matmul(gates.row(t, a, d_rec), w_hh, out=dh)           # dh_{t-1} = [da_i, da_f, da_o, da_g] W_hh

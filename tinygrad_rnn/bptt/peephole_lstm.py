@@ -29,6 +29,9 @@ and after the loop, over all T*B rows (C_prev: every c_{t-1}, C: every c_t):
 
     dW_hh[k] = da[k]^T H_prev,  dW_ih[k] = da[k]^T X,  db = column sums of da,  dx = sum_k da[k] W_ih[k]
     dw_ci = column sums of da_i * C_prev,  dw_cf = of da_f * C_prev,  dw_co = of da_o * C
+
+It keeps what the LSTM op keeps (the gates of every step, c_t and h_t) and, like it,
+computes tanh(c_t) again in backward.
 """
 
 from ..autograd import is_anomaly_enabled
@@ -114,7 +117,7 @@ class PeepholeLSTMBPTT(BPTTOp):
         peepholes = (xp.stack([weight_ci, weight_cf]).reshape(2, 1, hidden), weight_co)
         hs = xp.empty((active + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty_like(hs)
-        tanh_cs = xp.empty((active, batch, hidden), dtype=x.dtype)
+        tanh_c = xp.empty_like(hs[0])
         hs[r * active], cs[r * active] = h0, c0
         rec = xp.empty((4, batch, hidden), dtype=x.dtype)
         reals, anomaly = self.reals(active), is_anomaly_enabled()
@@ -123,19 +126,19 @@ class PeepholeLSTMBPTT(BPTTOp):
             a = gates.step(t)
             xp.matmul(hs[before], w_hh_t, out=rec)                    # h_{t-1} W_k^T, one GEMM per gate
             a += rec
-            cell_forward(a, cs[before], cs[after], tanh_cs[t], hs[after], peepholes, rec[0:2])
+            cell_forward(a, cs[before], cs[after], tanh_c, hs[after], peepholes, rec[0:2])
             if reals[t] is not None:                                   # padded sequences keep their state
                 xp.copyto(hs[after], hs[before], where=~reals[t])
                 xp.copyto(cs[after], cs[before], where=~reals[t])
             if anomaly:
                 self.check_step("forward", ("output h_t", "state c_t"), t, hs[after], cs[after])
         # backward reads the state of every step; the output is a slice of hs, saved with it
-        self.save(inputs, weight_ih, weight_hh, weight_ci, weight_cf, weight_co, gates.array, hs, cs, tanh_cs)
+        self.save(inputs, weight_ih, weight_hh, weight_ci, weight_cf, weight_co, gates.array, hs, cs)
         last = 0 if r else active
         return self.output(hs, steps, active), hs[last].copy(), cs[last].copy()
 
     def backward(self, dout, dh_n, dc_n):
-        inputs, weight_ih, weight_hh, weight_ci, weight_cf, weight_co, gates, hs, cs, tanh_cs = self.saved
+        inputs, weight_ih, weight_hh, weight_ci, weight_cf, weight_co, gates, hs, cs = self.saved
         xp = xp_of(hs)
         active, r = hs.shape[0] - 1, self.reverse
         batch, hidden = hs.shape[1], hs.shape[2]
@@ -143,7 +146,7 @@ class PeepholeLSTMBPTT(BPTTOp):
         gates = Gates(gates.copy() if self.retain_graph else gates, batch, 4)
         dh = xp.zeros_like(hs[0]) if dh_n is None else dh_n.copy()
         dc = xp.zeros_like(hs[0]) if dc_n is None else dc_n.copy()
-        dc_t, s = xp.empty_like(dh), xp.empty_like(dh)
+        dc_t, s, tanh_c = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
         d_rec = xp.empty((batch, 4 * hidden), dtype=hs.dtype)
         peepholes = (weight_ci, weight_cf, weight_co)
         reals, anomaly, recording = self.reals(active), is_anomaly_enabled(), self.recording()
@@ -159,7 +162,8 @@ class PeepholeLSTMBPTT(BPTTOp):
             if real is not None:
                 dh *= real
                 dc *= real
-            cell_backward(a, cs[before], tanh_cs[t], peepholes, dh, dc, dc_t, s)
+            xp.tanh(cs[t + 1 - r], out=tanh_c)                        # recomputed: cheaper than keeping T of them
+            cell_backward(a, cs[before], tanh_c, peepholes, dh, dc, dc_t, s)
             if recording:
                 self.record(t, dh, dc_t)
             xp.matmul(gates.row(t, a, d_rec), weight_hh, out=dh)      # dh_{t-1} = [da_i, da_f, da_g, da_o] W_hh
