@@ -223,3 +223,8 @@ def test_without_bias_the_gates_have_no_offsets():
     got_h, got_c = cell(x, (h, c))
     np.testing.assert_allclose(got_h.numpy(), want_h, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got_c.numpy(), want_c, rtol=1e-12, atol=1e-12)
+
+
+def test_the_initial_state_must_have_the_input_dtype():
+    with pytest.raises(tr.OpError, match=r"PeepholeLSTM: c_0 has dtype float64 but the input has dtype float32"):
+        nn.PeepholeLSTM(3, 4)(tr.randn(5, 2, 3), (tr.zeros(1, 2, 4), tr.zeros(1, 2, 4, dtype=tr.float64)))
