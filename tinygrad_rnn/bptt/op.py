@@ -33,8 +33,9 @@ This file holds the rest:
 retain_graph: the engine sets self.retain_graph before each backward. False means
 this is the node's last backward, so its private buffers (the gate activations)
 may become their gradients in place; True means they must survive, and backward
-works on copies. Nothing is shared between ops and no array handed out (the
-output is a slice of hs) is ever written by backward.
+works on copies. Nothing is shared between ops, and no array handed out is ever
+written by backward: the output is a slice of hs (saved with it, so that the engine
+can see a change to it) or, with lengths, a masked copy; h_n and c_n are copies.
 """
 
 from ..autograd import Function, current_scope
