@@ -162,6 +162,72 @@ def test_step_gradient_norms_follow_the_chain_rule():
     np.testing.assert_allclose(norms, want[::-1], rtol=1e-12)
 
 
+@pytest.mark.parametrize("impl", ["fused", "composite"])
+@pytest.mark.parametrize("layer, cell", [(nn.RNN, nn.RNNCell), (nn.LSTM, nn.LSTMCell), (nn.GRU, nn.GRUCell)])
+def test_step_gradient_norms_of_a_layer_output_equal_those_of_its_unrolled_cell(layer, cell, impl):
+    model = layer(3, 4, impl=impl).double()
+    unit = cell(3, 4, impl="composite").double()
+    unit.load_state_dict({name[:-3]: p for name, p in model.state_dict().items()})
+    x = tr.randn(8, 2, 3, dtype=tr.float64)
+    out, _ = model(x)
+    hidden, _ = nn.unroll(unit, x)
+    got = nn.step_gradient_norms((out[-1] ** 2).sum() + out[2].sum(), out)
+    want = nn.step_gradient_norms((hidden[-1] ** 2).sum() + hidden[2].sum(), hidden)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert min(got) > 0
+
+
+def test_step_gradient_norms_of_padded_bidirectional_stacked_layers_agree_on_both_paths():
+    norms = {}
+    for path in ("fused", "composite"):
+        tr.manual_seed(0)
+        model = nn.GRU(3, 4, num_layers=2, bidirectional=True, batch_first=True, impl=path).double()
+        x = tr.randn(3, 7, 3, dtype=tr.float64)
+        out, _ = model(x, lengths=[7, 2, 5])
+        norms[path] = nn.step_gradient_norms((out * out).sum(), out)
+    np.testing.assert_allclose(norms["fused"], norms["composite"], rtol=1e-12)
+    assert len(norms["fused"]) == 7 and min(norms["fused"]) > 0
+
+
+def test_step_gradient_norms_refuse_slices_of_a_stacked_output():
+    out, _ = nn.RNN(3, 4)(tr.randn(5, 2, 3))
+    with pytest.raises(tr.OpError, match=r"none of the 5 hidden states is on the path from the loss.*"
+                                         r"step_gradient_norms\(loss, out\)"):
+        nn.step_gradient_norms(out.sum(), list(out))
+
+
+def test_step_gradient_norms_refuse_a_tensor_no_recurrent_layer_made():
+    w = tr.randn(3, 3, requires_grad=True)
+    y = tr.randn(5, 3) @ w
+    with pytest.raises(tr.OpError, match=r"was not made by a recurrent layer's steps; pass the output of nn.RNN"):
+        nn.step_gradient_norms(y.sum(), y)
+
+
+def test_step_gradient_norms_refuse_an_output_the_loss_does_not_read():
+    rnn = nn.LSTM(3, 4)
+    out, _ = rnn(tr.randn(5, 2, 3))
+    other, _ = rnn(tr.randn(5, 2, 3))
+    with pytest.raises(tr.OpError, match=r"no gradient of the loss reached the layer that made this output"):
+        nn.step_gradient_norms(other.sum(), out)
+
+
+def test_a_default_lstm_gradient_also_vanishes_and_an_open_forget_gate_keeps_it():
+    # c_t = f * c_{t-1} + ...: with the default init f starts near sigmoid(0) = 1/2 per step;
+    # a forget-gate bias of 2 (f near 0.88) lets far more of the gradient reach step 0
+    ratios = {}
+    for bias in (0.0, 2.0):
+        tr.manual_seed(0)
+        lstm = nn.LSTM(3, 16).double()
+        forget = np.zeros(64)
+        forget[16:32] = bias                        # rows 16..31 are the forget gate (order i, f, g, o)
+        lstm.bias_ih_l0.data = lstm.bias_ih_l0.numpy() + forget
+        out, _ = lstm(tr.randn(30, 4, 3, dtype=tr.float64))
+        norms = nn.step_gradient_norms(out[-1].sum(), out)
+        ratios[bias] = norms[0] / norms[-1]
+    assert ratios[0.0] < 1e-5                       # vanished over 30 steps, as a tanh RNN's does
+    assert ratios[2.0] > 100 * ratios[0.0]
+
+
 def test_an_lstm_keeps_more_of_the_gradient_than_a_tanh_rnn():
     x = tr.randn(30, 2, 3, dtype=tr.float64)
     rnn = nn.RNNCell(3, 4).double()

@@ -215,7 +215,7 @@ def test_filling_an_output_buffer_step_by_step_backpropagates_to_every_step():
     grads = h.grad.numpy().copy(), w.grad.numpy().copy()
     h.grad = w.grad = None
     state, rows = h, []
-    for t in range(4):
+    for _ in range(4):
         state = (w @ state).tanh()
         rows.append(state)
     (tr.stack(rows) ** 2).sum().backward()

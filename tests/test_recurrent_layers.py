@@ -93,15 +93,22 @@ def test_cell_gradients_pass_gradcheck(kind, impl):
     assert tr.gradcheck(run, [x, *states, *cell.parameters()])
 
 
-@pytest.mark.parametrize("impl", ["fused", "composite"])
-def test_each_step_is_recorded_under_layer_direction_and_step_scopes(impl):
-    layer = nn.LSTM(2, 3, num_layers=2, bidirectional=True, impl=impl)
+def test_each_composite_step_is_recorded_under_layer_direction_and_step_scopes():
+    layer = nn.LSTM(2, 3, num_layers=2, bidirectional=True, impl="composite")
     output, (h_n, c_n) = layer(tr.randn(4, 1, 2, requires_grad=True))
     scopes = {fn.scope for fn in topological_order((output.sum() + h_n.sum() + c_n.sum())._ctx)}
     for k in range(2):
         for direction in ("forward", "reverse"):
             for t in range(4):
                 assert (f"LSTM layer {k} {direction}", f"t={t}") in scopes
+
+
+def test_each_fused_layer_direction_is_one_node_under_its_layer_scope():
+    layer = nn.LSTM(2, 3, num_layers=2, bidirectional=True, impl="fused")
+    output, (h_n, c_n) = layer(tr.randn(4, 1, 2, requires_grad=True))
+    nodes = [fn for fn in topological_order((output.sum() + h_n.sum() + c_n.sum())._ctx) if fn.name == "LSTMBPTT"]
+    assert sorted(fn.scope for fn in nodes) == [(f"LSTM layer {k} {d}",) for k in range(2)
+                                                for d in ("forward", "reverse")]
 
 
 def test_a_layer_follows_the_global_default_implementation(restore_default_impl):
@@ -111,7 +118,7 @@ def test_a_layer_follows_the_global_default_implementation(restore_default_impl)
     composite_ops = {fn.name for fn in topological_order(layer(x)[0].sum()._ctx)}
     nn.set_recurrent_impl("fused")
     fused_ops = {fn.name for fn in topological_order(layer(x)[0].sum()._ctx)}
-    assert "FusedGRUStep" in fused_ops and "FusedGRUStep" not in composite_ops
+    assert "GRUBPTT" in fused_ops and "GRUBPTT" not in composite_ops
     assert "Sigmoid" in composite_ops
 
 
@@ -119,7 +126,7 @@ def test_a_layer_built_with_impl_ignores_the_global_default(restore_default_impl
     nn.set_recurrent_impl("fused")
     layer = nn.LSTM(2, 3, impl="composite")
     ops = {fn.name for fn in topological_order(layer(tr.randn(3, 1, 2))[0].sum()._ctx)}
-    assert "FusedLSTMStep" not in ops
+    assert "LSTMBPTT" not in ops
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

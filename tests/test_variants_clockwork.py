@@ -147,3 +147,8 @@ def test_input_dtype_must_match_the_parameters():
     with pytest.raises(tr.OpError, match=r"ClockworkRNN: input dtype float32 does not match the parameters' "
                                          r"dtype float64"):
         make_net()(tr.randn(4, 2, 2))
+
+
+def test_the_initial_state_must_have_the_input_dtype():
+    with pytest.raises(tr.OpError, match=r"ClockworkRNN: hx has dtype float64 but the input has dtype float32"):
+        nn.ClockworkRNN(3, 4, num_modules=2)(tr.randn(5, 2, 3), tr.zeros(1, 2, 4, dtype=tr.float64))

@@ -101,7 +101,7 @@ def test_every_step_is_recorded_under_layer_and_time_scopes():
 
 
 def test_wrong_y0_shape_is_named():
-    with pytest.raises(tr.OpError, match=r"JordanRNN: y0 must have shape \(1, 2, 2\), got \(2, 2\)"):
+    with pytest.raises(tr.OpError, match=r"JordanRNN: expected y0 of shape \(1, 2, 2\), got \(2, 2\)"):
         make_net()(tr.randn(4, 2, 3, dtype=tr.float64), y0=tr.zeros(2, 2, dtype=tr.float64))
 
 
@@ -114,3 +114,13 @@ def test_input_dtype_must_match_the_parameters():
     with pytest.raises(tr.OpError, match=r"JordanRNN: input dtype float32 does not match the parameters' "
                                          r"dtype float64"):
         make_net()(tr.randn(4, 2, 3))
+
+
+def test_the_initial_output_must_have_the_input_dtype():
+    with pytest.raises(tr.OpError, match=r"JordanRNN: y0 has dtype float64 but the input has dtype float32"):
+        nn.JordanRNN(3, 4, 2)(tr.randn(5, 2, 3), tr.zeros(1, 2, 2, dtype=tr.float64))
+
+
+def test_the_initial_output_must_be_a_tensor():
+    with pytest.raises(tr.OpError, match=r"JordanRNN: y0 must be a Tensor, got list"):
+        nn.JordanRNN(3, 4, 2)(tr.randn(5, 2, 3), [[0.0, 0.0]])

@@ -145,13 +145,37 @@ def test_padded_steps_keep_the_state_and_give_zero_output():
     np.testing.assert_allclose(c_n.numpy()[0, 0], c_alone.numpy()[0, 0], rtol=1e-12)
 
 
-def test_every_step_is_recorded_under_layer_and_time_scopes():
-    lstm = nn.PeepholeLSTM(2, 3, num_layers=2)
+def test_every_composite_step_is_recorded_under_layer_and_time_scopes():
+    lstm = nn.PeepholeLSTM(2, 3, num_layers=2, impl="composite")
     output, _ = lstm(tr.randn(3, 1, 2))
     scopes = {fn.scope for fn in topological_order(output._ctx) if fn.scope}
     for k in range(2):
         for t in range(3):
             assert (f"PeepholeLSTM layer {k} forward", f"t={t}") in scopes
+
+
+def test_each_fused_layer_is_one_node_under_its_layer_scope():
+    lstm = nn.PeepholeLSTM(2, 3, num_layers=2, impl="fused")
+    output, _ = lstm(tr.randn(3, 1, 2))
+    nodes = [fn for fn in topological_order(output._ctx) if fn.name == "PeepholeLSTMBPTT"]
+    assert sorted(fn.scope for fn in nodes) == [(f"PeepholeLSTM layer {k} forward",) for k in range(2)]
+
+
+@pytest.mark.parametrize("impl", ["fused", "composite"])
+def test_cell_and_layer_give_the_same_numbers_on_both_paths(impl):
+    lstm = nn.PeepholeLSTM(3, 4, num_layers=2, impl=impl).double()
+    reference = nn.PeepholeLSTM(3, 4, num_layers=2, impl="composite" if impl == "fused" else "fused").double()
+    reference.load_state_dict(lstm.state_dict())
+    x = tr.randn(5, 2, 3, dtype=tr.float64)
+    for got, want in zip(all_results(lstm, x), all_results(reference, x)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+
+
+def all_results(lstm, x):
+    x = tr.tensor(x.numpy(), requires_grad=True)
+    output, (h_n, c_n) = lstm(x, lengths=[5, 2])
+    ((output * output).sum() + h_n.sum() + (c_n * c_n).sum()).backward()
+    return [output.numpy(), h_n.numpy(), c_n.numpy(), x.grad.numpy()] + [p.grad.numpy() for p in lstm.parameters()]
 
 
 def test_wrong_input_size_is_named():
@@ -160,7 +184,7 @@ def test_wrong_input_size_is_named():
 
 
 def test_wrong_state_shape_is_named():
-    with pytest.raises(tr.OpError, match=r"PeepholeLSTMCell: c must have shape \(2, 4\), got \(2, 3\)"):
+    with pytest.raises(tr.OpError, match=r"PeepholeLSTMCell: expected c of shape \(2, 4\), got \(2, 3\)"):
         nn.PeepholeLSTMCell(3, 4)(tr.randn(2, 3), (tr.zeros(2, 4), tr.zeros(2, 3)))
 
 
@@ -199,3 +223,8 @@ def test_without_bias_the_gates_have_no_offsets():
     got_h, got_c = cell(x, (h, c))
     np.testing.assert_allclose(got_h.numpy(), want_h, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got_c.numpy(), want_c, rtol=1e-12, atol=1e-12)
+
+
+def test_the_initial_state_must_have_the_input_dtype():
+    with pytest.raises(tr.OpError, match=r"PeepholeLSTM: c_0 has dtype float64 but the input has dtype float32"):
+        nn.PeepholeLSTM(3, 4)(tr.randn(5, 2, 3), (tr.zeros(1, 2, 4), tr.zeros(1, 2, 4, dtype=tr.float64)))

@@ -212,11 +212,42 @@ def test_step_grad_norms_match_the_gradient_of_each_hidden_state():
     loss = (h * h).sum()
     with tr.record_grad_norms():
         loss.backward()
-    curves = step_grad_norms(loss)
+    with pytest.warns(DeprecationWarning, match=r"use tr.nn.step_gradient_norms\(loss, out\)"):
+        curves = step_grad_norms(loss)
     assert list(curves) == ["RNN layer 0 forward"]
     expected = [float((s.grad.numpy() ** 2).sum()) ** 0.5 for s in states]
     assert [t for t, _ in curves["RNN layer 0 forward"]] == list(range(6))
     assert [n for _, n in curves["RNN layer 0 forward"]] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_fused_layer_is_one_node_that_names_itself_and_says_how_to_see_the_steps():
+    model = nn.LSTM(3, 4, impl="fused")
+    output, _ = model(tr.randn(100, 2, 3))
+    nodes, _ = parse(draw_graph((output * output).mean(), params=model).source)
+    (label, clusters), = [v for v in nodes.values() if "BPTT" in v[0]]
+    assert label.startswith('"LSTM layer 0 forward, BPTT by hand, T = 100\\nimpl=\\"composite\\" draws its steps')
+    assert clusters == ["LSTM layer 0 forward"]
+    assert not [c for _, cs in nodes.values() for c in cs if c.startswith("t=")]  # no step clusters
+
+
+def test_a_fused_drawing_renders_with_dot(tmp_path):
+    from tinygrad_rnn.viz import dot_available, render
+    if not dot_available():
+        pytest.skip("Graphviz's dot is not installed")
+    model = nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    output, _ = model(tr.randn(7, 2, 3))
+    path = render(draw_graph(output.sum(), params=model), tmp_path / "fused.svg")
+    assert "BPTT by hand, T = 7" in open(path).read()
+
+
+def test_grad_flow_colours_a_fused_layer_by_its_recorded_norm():
+    model = nn.RNN(3, 4, impl="fused")
+    output, _ = model(tr.randn(6, 2, 3))
+    loss = (output * output).mean()
+    with tr.record_grad_norms():
+        loss.backward()
+    source = draw_graph(loss, params=model, grad_flow=True).source
+    assert re.search(r'BPTT by hand.*tooltip="grad norm [0-9.e+-]+"', source)
 
 
 def test_a_long_graph_draws_without_recursion():

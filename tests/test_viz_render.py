@@ -101,7 +101,8 @@ def test_gradient_vanishes_faster_through_a_tanh_rnn_than_an_lstm():
     losses = compare_models(tr.randn(30, 2, 3))
     decay = {}
     for label, loss in losses.items():
-        (norms,) = tr.viz.step_grad_norms(loss).values()
+        with pytest.warns(DeprecationWarning):
+            (norms,) = tr.viz.step_grad_norms(loss).values()
         decay[label] = norms[0][1] / norms[-1][1]  # ||dL/dh_0|| / ||dL/dh_29||
     assert decay["tanh RNN"] < decay["LSTM"] < 1
 

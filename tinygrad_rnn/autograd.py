@@ -66,7 +66,7 @@ class Function:
     Keyword arguments of `apply` go to the constructor (e.g. `axis`).
     """
 
-    __slots__ = ("inputs", "needs_grad", "saved", "n_out", "scope", "versions", "retained", "grad_norm",
+    __slots__ = ("inputs", "needs_grad", "saved", "n_out", "scope", "versions", "hooks", "grad_norm",
                  "trace", "retain_graph", "__dict__")
 
     # Ops whose output may share memory with their first input (reshape, transpose,
@@ -145,7 +145,7 @@ class Function:
             fn.needs_grad = tuple(needs_grad)
             fn.n_out = len(outs)
             fn.scope = state.scope
-            fn.retained = None
+            fn.hooks = None
             fn.grad_norm = None
             fn.trace = traceback.extract_stack(limit=12)[:-1] if state.anomaly else None
             results = [make(o, True, fn, i) if o.dtype.kind in "fc" else make(o) for i, o in enumerate(outs)]
@@ -325,6 +325,14 @@ def _check_finite(op, what, arrays, scope, trace):
                                      f"#{i} (shape {tuple(a.shape)}){where}{made}")
 
 
+def add_hook(node, index, hook):
+    """Call hook(gradient array) when backward reaches output `index` of `node`; an array it
+    returns replaces that gradient."""
+    if node.hooks is None:
+        node.hooks = {}
+    node.hooks.setdefault(index, []).append(hook)
+
+
 def sum_to_shape(grad, shape):
     """Undo broadcasting: sum `grad` down to `shape` (the one place this is done).
 
@@ -378,11 +386,12 @@ def run_backward(root, grad, retain_graph=False):
                 "the first time to backpropagate through the same graph twice")
         if fn.versions is not None:  # recorded by apply for the inputs and outputs backward reads
             _check_versions(fn)
-        if fn.retained is not None:
-            for i, ref in fn.retained.items():
-                t = ref()
-                if t is not None and gouts[i] is not None:
-                    t.grad = t._make(gouts[i])
+        if fn.hooks is not None:  # retain_grad, register_hook: see the gradient of an output, or replace it
+            for i, hooks in fn.hooks.items():
+                for hook in hooks:
+                    if gouts[i] is not None:
+                        changed = hook(gouts[i])
+                        gouts[i] = gouts[i] if changed is None else changed
         if record:
             xp = backend.xp_of(next(g for g in gouts if g is not None))
             fn.grad_norm = float(sum(float(xp.linalg.norm(g.ravel())) ** 2 for g in gouts if g is not None)) ** 0.5
@@ -519,6 +528,11 @@ def record_grad_norms():
     """`with record_grad_norms(): loss.backward()` stores on every node the norm
     of the gradient flowing out of it (`fn.grad_norm`), for gradient-flow drawings."""
     return _Flag("record_grad_norms", True)
+
+
+def is_recording_grad_norms():
+    """True inside `record_grad_norms()`: ops that loop over time steps keep each step's norm too."""
+    return _state.record_grad_norms
 
 
 class scope:

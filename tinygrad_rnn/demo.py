@@ -129,7 +129,11 @@ def write_loss_curve(out, losses):
 def write_unrolled_graph(out, model, vocab, device, steps=3):
     """The graph of `steps` unrolled LSTM steps on one short window: .dot always, .svg when dot exists."""
     ids = tr.tensor(vocab.encode(PRIME[:1] * (steps + 1))[None, :], device=device)
-    logits, _ = model(ids[:, :steps])
+    trained_impl, model.lstm.impl = model.lstm.impl, "composite"  # every step drawn, not one fused node
+    try:
+        logits, _ = model(ids[:, :steps])
+    finally:
+        model.lstm.impl = trained_impl
     loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), ids[:, 1:].reshape(-1))
     graph = viz.draw_graph(loss, params=model)
     written = [Path(viz.render(graph, out / "unrolled.dot"))]

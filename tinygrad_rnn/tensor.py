@@ -16,8 +16,10 @@ each one an op from tinygrad_rnn/ops, so the maths lives in one place; this
 file is what a Tensor *is*.
 """
 
+import weakref
+
 from . import backend, devices
-from .autograd import memory_owner, run_backward
+from .autograd import add_hook, memory_owner, run_backward
 from .errors import GraphError, OpError
 from .tensor_methods import TensorMethods
 
@@ -238,11 +240,30 @@ class Tensor(TensorMethods):
         """Keep this non-leaf tensor's gradient in .grad after backward."""
         if self._ctx is None:
             return self
-        import weakref
-        if self._ctx.retained is None:
-            self._ctx.retained = {}
-        self._ctx.retained[self._index] = weakref.ref(self)
+        ref = weakref.ref(self)  # the graph must not keep the tensor alive
+
+        def keep(g):
+            t = ref()
+            if t is not None:
+                t.grad = t._make(g)
+
+        add_hook(self._ctx, self._index, keep)
         return self
+
+    def register_hook(self, hook):
+        """hook(grad) runs when backward computes this tensor's gradient (a Tensor); a Tensor it
+        returns replaces the gradient, as PyTorch's register_hook."""
+        if self._ctx is None:
+            raise GraphError("register_hook: only tensors computed in the graph have hooks here; a leaf's "
+                             "gradient is in .grad after backward")
+        make = self._make
+
+        def run(g):
+            out = hook(make(g))
+            return None if out is None else out._data
+
+        add_hook(self._ctx, self._index, run)
+        return run
 
     def zero_grad(self):
         """Drop this tensor's gradient (.grad = None)."""

@@ -13,7 +13,8 @@ matrix of all steps' h_t at once (as the floor does), so the table compares
 recurrent layers, not how each library folds a 3-D input of a Linear. The columns, all in one process on the same
 parameters and inputs:
 
-    fast        this library's recurrent layer, fused cell ops
+    fast        this library's recurrent layer, impl="fused": one BPTT-by-hand op per layer
+                (tinygrad_rnn/bptt)
     composite   the same layer built from primitive ops
     torch       PyTorch's fused nn.LSTM / nn.GRU / nn.RNN
     torch cell  a Python loop over nn.LSTMCell / GRUCell / RNNCell

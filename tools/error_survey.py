@@ -461,9 +461,10 @@ def nan_cases():
              r"output all NaN: True, h_n all NaN: True"),
         Case(g, "NaN logits in cross_entropy (anomaly mode off)", _nan_logits_give_nan_loss, None, r"loss nan"),
         Case(g, "NaN input to an LSTM under detect_anomaly", _nan_caught_by_anomaly_mode, FloatingPointError,
-             r"detect_anomaly: Reshape produced NaN in its forward output #0 \(shape \(10, 4\)\)"),
+             r"detect_anomaly: LSTMBPTT produced NaN in its forward output h_t at step t=0 \(shape \(2, 3\)\) "
+             r"in scope LSTM layer 0 forward/t=0"),
         Case(g, "RNN overflowing at step 3 under detect_anomaly", _overflow_at_a_time_step, FloatingPointError,
-             r"detect_anomaly: \w+ produced inf in its forward output #0 \(shape \(1, 3\)\) in scope "
+             r"detect_anomaly: \w+ produced inf in its forward output (#0|h_t at step t=3) \(shape \(1, 3\)\) in scope "
              r"RNN layer 0 forward/t=3"),
         Case(g, "inf gradient (sqrt at 0) under detect_anomaly", _inf_gradient_caught_in_backward, FloatingPointError,
              r"detect_anomaly: Sqrt produced inf in its backward gradient #0 \(shape \(2,\)\); the op was created at "

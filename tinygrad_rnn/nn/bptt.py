@@ -16,14 +16,26 @@ j into chunk j-1, so memory holds one chunk's graph at a time, whatever T.
 With k >= T there is one chunk and the gradient is exactly full BPTT's.
 
 step_gradient_norms gives ||dLoss/dh_t|| for every step t: the total
-derivative, through the outputs and through every later step, so a tanh
-RNN's vanishing gradient (or an LSTM's surviving one) can be plotted.
+derivative, through the outputs and through every later step, so the decay of
+the gradient backwards in time can be plotted. With PyTorch's default
+initialisation it decays geometrically for a tanh RNN, and for a default LSTM
+too (its forget gate starts near sigmoid(0) = 1/2, so c_t keeps about half of
+c_{t-1}'s gradient per step); a forget-gate bias of 1 or 2 is what lets an
+LSTM's gradient reach far back.
+
+    out, h_n = rnn(x)                                   nn.RNN / LSTM / GRU, either impl
+    norms = nn.step_gradient_norms(loss, out)           [||dL/dh_0||, ..., ||dL/dh_{T-1}||]
 """
 
-from .. import autograd
+import re
+
+from .. import autograd, backend
+from ..bptt import BPTTOp
 from ..errors import OpError
 from ..tensor import Tensor
 from .module import Module
+
+_STEP = re.compile(r"^t=\d+$")  # the scope a composite step records (autograd.step_scopes)
 
 
 def detach_state(state):
@@ -84,16 +96,25 @@ def unroll(cell, x, state=None):
     return hidden, state
 
 
-def step_gradient_norms(loss, hidden_states, retain_graph=False):
-    """||dLoss/dh_t|| (Frobenius norm over the batch) for every h_t in `hidden_states`,
-    by backpropagating `loss` once with each h_t's gradient retained.
+def step_gradient_norms(loss, states, retain_graph=False):
+    """||dLoss/dh_t|| (the Frobenius norm over the batch) for every step t, in one backward of `loss`.
 
-    hidden_states must be the tensors the recurrence actually passes on (as from
-    `unroll`), not slices of a stacked output, whose gradient misses the later
-    steps. A step the loss does not depend on gets 0.0. Parameters' .grad
-    accumulate as in any backward.
+    states: a recurrent layer's output `out` (T, batch, D * H), as nn.RNN, nn.LSTM, nn.GRU or
+        nn.PeepholeLSTM return it, on either implementation (with batch_first, lengths, several
+        layers: the last layer's h_t; bidirectional: both directions' h_t together); or the list
+        of per-step states a recurrence passes on, as `nn.unroll` returns them.
+    Returns a list of T floats. dL/dh_t is the total derivative: through the output at t and
+    through every later step (for a padded step of a sequence, only the real sequences count).
+    Parameters' .grad accumulate as in any backward; retain_graph as in backward.
+
+    A list whose tensors the loss was not computed from (slices of a stacked output, `list(out)`,
+    are new tensors outside the recurrence) is refused rather than answered with zeros.
     """
-    hidden_states = list(hidden_states)
+    if isinstance(states, Tensor):
+        return _layer_output_norms(loss, states, retain_graph)
+    hidden_states = list(states)
+    if not hidden_states:
+        raise OpError("step_gradient_norms: expected a layer's output or a non-empty list of hidden states")
     for i, h in enumerate(hidden_states):
         if not isinstance(h, Tensor) or not h.requires_grad:
             raise OpError(f"step_gradient_norms: hidden state #{i} is not part of the graph "
@@ -101,8 +122,62 @@ def step_gradient_norms(loss, hidden_states, retain_graph=False):
         h.grad = None
         h.retain_grad()
     loss.backward(retain_graph=retain_graph)
-    norms = []
-    for h in hidden_states:
-        g = h.grad
-        norms.append(0.0 if g is None else float((g.array.astype("float64") ** 2).sum()) ** 0.5)
-    return norms
+    if all(h.grad is None for h in hidden_states):
+        raise OpError(f"step_gradient_norms: none of the {len(hidden_states)} hidden states is on the path from the "
+                      "loss, so none got a gradient; slices of a stacked output (list(out), out[t]) are new tensors "
+                      "outside the recurrence: pass the layer's output itself, step_gradient_norms(loss, out), or "
+                      "the tensors the recurrence passed on (nn.unroll's list)")
+    return [0.0 if h.grad is None else _norm(h.grad.array) for h in hidden_states]
+
+
+def _norm(array):
+    return float(backend.xp_of(array).vdot(array.ravel(), array.ravel())) ** 0.5 if array.dtype.kind == "f" else 0.0
+
+
+def _layer_output_norms(loss, out, retain_graph):
+    """step_gradient_norms for a layer's output: the steps that made it, found in the graph.
+
+    Walking back from `out` through the ops outside any step (reshape, transpose, the join of
+    two directions, the masking of padded steps), the walk stops at a fused layer's BPTT op,
+    which reports dL/dh_t of its steps when norms are recorded, or at the h_t of a composite
+    step (an op recorded under a "t=..." scope), whose gradient is retained."""
+    fused, composite, steps = [], [], 0
+    seen, stack = set(), [out._ctx]
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        if isinstance(fn, BPTTOp):
+            fused.append(fn)
+            continue
+        for node, slot, _, _ in fn.inputs:
+            step = next((name for name in node.scope if _STEP.match(name)), None) if node is not None else None
+            if step is None:
+                stack.append(node)
+            else:
+                composite.append((int(step[2:]), node, slot))
+                steps = max(steps, len(fn.inputs))
+    if not fused and not composite:
+        raise OpError(f"step_gradient_norms: the tensor of shape {tuple(out.shape)} was not made by a recurrent "
+                      "layer's steps; pass the output of nn.RNN / LSTM / GRU (out, _ = rnn(x)), or the list of "
+                      "per-step states of a cell loop (nn.unroll)")
+    grads = {}  # (node, slot) of a step's h_t (both directions have one per t) -> (t, its gradient)
+    for t, node, slot in composite:
+        autograd.add_hook(node, slot, lambda g, t=t, key=(node, slot): grads.__setitem__(key, (t, g)))
+    with autograd.record_grad_norms():  # the BPTT ops report their per-step norms only then
+        loss.backward(retain_graph=retain_graph)
+    squares = [0.0] * max([steps] + [fn.steps for fn in fused])
+    reached = False
+    for fn in fused:
+        if fn.step_grad_norms is not None:
+            reached = True
+            for t, norm in enumerate(fn.step_grad_norms):
+                squares[t] += norm * norm
+    for t, g in grads.values():
+        reached = True
+        squares[t] += _norm(g) ** 2
+    if not reached:
+        raise OpError("step_gradient_norms: no gradient of the loss reached the layer that made this output; "
+                      "the loss does not depend on it")
+    return [s ** 0.5 for s in squares]

@@ -32,7 +32,7 @@ from ..errors import OpError
 from ..functions import stack, where
 from .linear import uniform_parameter
 from .module import Module
-from .sequence_checks import advance, initial_state, time_major_sequence
+from .sequence_checks import advance, initial_state, step_masks, time_major_sequence
 
 
 def module_of_unit(hidden_size, periods):
@@ -92,6 +92,7 @@ class ClockworkRNN(Module):
         name = type(self).__name__
         x, steps, batch, lengths = time_major_sequence(name, x, self.input_size, self.batch_first,
                                                        self.weight_ih, lengths)
+        masks = step_masks(lengths, steps, x)
         hx = initial_state(name, "hx", hx, (1, batch, self.hidden_size), x)
         h, outputs = hx[0], []
         with autograd.scope(f"{name} layer 0 forward"):
@@ -104,7 +105,7 @@ class ClockworkRNN(Module):
                 if self.bias_ih is not None:
                     a = a + self.bias_ih + self.bias_hh
                 h_new = where(active, a.tanh(), h)
-                h, out = advance(h_new, h, lengths, t, x)
+                h, out = advance(h_new, h, masks, t)
                 outputs.append(out)
         output = stack(outputs, axis=0)
         return (output.transpose(0, 1) if self.batch_first else output), h.unsqueeze(0)

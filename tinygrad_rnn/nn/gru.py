@@ -8,20 +8,19 @@
 
     x_t: (batch, input_size), W_ih: (3H, input_size), W_hh: (3H, H), b_ih, b_hh: (3H,)
 
-Gate order r, z, n is PyTorch's. The fast path makes x_t W_ih^T + b_ih for all steps
-at once (ops/input_projection.py), then one node per step, FusedGRUStep in
-tinygrad_rnn/ops/gru_cell.py, which makes h_{t-1} W_hh^T + b_hh and runs the cell.
+Gate order r, z, n is PyTorch's. `step` below is one step from primitive ops
+(impl="composite": BPTT by autograd); the fast path runs a whole layer direction as
+one op, GRUBPTT in tinygrad_rnn/bptt/gru.py, whose backward is written by hand
+(impl="fused", the default: BPTT by hand).
 """
 
+from ..bptt import GRUBPTT
 from ..functions import split
-from ..ops.gru_cell import FusedGRUStep
-from ..ops.input_projection import InputProjection
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 
 class _GRUMaths:
     gate_count, state_count = 3, 1
-    keeps_hidden_bias = True  # r multiplies h W_hn^T + b_hn: b_hh is added on the h side (ops/recurrent_weight.py)
 
     def step(self, x, state, w):
         """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
@@ -36,14 +35,12 @@ class _GRUMaths:
         n = (x_n + r * h_n).tanh()
         return ((1 - z) * n + z * h,)
 
-    def project(self, x, w):
-        """gates_x = x W_ih^T + b_ih, x: (N, input_size) -> gate-major (3, N, H)."""
-        weight_ih, _, bias_ih, _ = w
-        biases = (bias_ih,) if bias_ih is not None else ()
-        return InputProjection.apply(x, weight_ih, *biases, gates=self.gate_count)
-
-    def fused_step(self, gates_x, state, recurrent, t, w):
-        return (FusedGRUStep.apply(gates_x, state[0], recurrent.weight_hh, recurrent=recurrent, t=t),)
+    def bptt(self, x, state, w, reverse, masks):
+        """Fused: the whole sequence x (T, batch, in) as one GRUBPTT node -> (output (T, batch, H), (h_n,))."""
+        weight_ih, weight_hh, bias_ih, bias_hh = w
+        biases = () if bias_ih is None else (bias_ih, bias_hh)
+        out, h = GRUBPTT.apply(x, state[0], weight_ih, weight_hh, *biases, reverse=reverse, masks=masks)
+        return out, (h,)
 
 
 class GRUCell(_GRUMaths, RecurrentCellBase):

@@ -22,7 +22,7 @@ from .. import autograd
 from ..functions import stack
 from .linear import uniform_parameter
 from .module import Module
-from .sequence_checks import advance, initial_state, time_major_sequence
+from .sequence_checks import advance, initial_state, step_masks, time_major_sequence
 
 
 def jordan_step(x, y, weight_ih, weight_yh, weight_hy, bias_ih=None, bias_yh=None, bias_hy=None):
@@ -64,13 +64,14 @@ class JordanRNN(Module):
         name = type(self).__name__
         x, steps, batch, lengths = time_major_sequence(name, x, self.input_size, self.batch_first,
                                                        self.weight_ih, lengths)
+        masks = step_masks(lengths, steps, x)
         y0 = initial_state(name, "y0", y0, (1, batch, self.output_size), x)
         params = (self.weight_ih, self.weight_yh, self.weight_hy, self.bias_ih, self.bias_yh, self.bias_hy)
         y, outputs = y0[0], []
         with autograd.scope(f"{name} layer 0 forward"):
             for t in autograd.step_scopes(range(steps)):
                 y_new, _ = jordan_step(x[t], y, *params)
-                y, out = advance(y_new, y, lengths, t, x)
+                y, out = advance(y_new, y, masks, t)
                 outputs.append(out)
         output = stack(outputs, axis=0)
         return (output.transpose(0, 1) if self.batch_first else output), y.unsqueeze(0)

@@ -7,14 +7,14 @@
 
     x_t: (batch, input_size), W_ih: (4H, input_size), W_hh: (4H, H), b_ih, b_hh: (4H,)
 
-Gate order i, f, g, o is PyTorch's. The fast path makes x_t W_ih^T + b_ih + b_hh for all
-steps at once, gate-major (ops/input_projection.py), then one node per step, FusedLSTMStep in
-tinygrad_rnn/ops/lstm_cell.py, which adds h_{t-1} W_hh^T and runs the cell.
+Gate order i, f, g, o is PyTorch's. `step` below is one step from primitive ops
+(impl="composite": BPTT by autograd); the fast path runs a whole layer direction as
+one op, LSTMBPTT in tinygrad_rnn/bptt/lstm.py, whose backward is written by hand
+(impl="fused", the default: BPTT by hand).
 """
 
+from ..bptt import LSTMBPTT
 from ..functions import split
-from ..ops.input_projection import InputProjection
-from ..ops.lstm_cell import FusedLSTMStep
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 
@@ -33,15 +33,12 @@ class _LSTMMaths:
         c = f * c + i * g
         return o * c.tanh(), c
 
-    def project(self, x, w):
-        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> gate-major (4, N, H)."""
-        weight_ih, _, bias_ih, bias_hh = w
-        biases = (bias_ih, bias_hh) if bias_ih is not None else ()
-        return InputProjection.apply(x, weight_ih, *biases, gates=self.gate_count)
-
-    def fused_step(self, gates_x, state, recurrent, t, w):
-        h, c = state
-        return FusedLSTMStep.apply(gates_x, h, c, recurrent.weight_hh, recurrent=recurrent, t=t)
+    def bptt(self, x, state, w, reverse, masks):
+        """Fused: the whole sequence x (T, batch, in) as one LSTMBPTT node -> (output (T, batch, H), (h_n, c_n))."""
+        weight_ih, weight_hh, bias_ih, bias_hh = w
+        biases = () if bias_ih is None else (bias_ih, bias_hh)
+        out, h, c = LSTMBPTT.apply(x, *state, weight_ih, weight_hh, *biases, reverse=reverse, masks=masks)
+        return out, (h, c)
 
 
 class LSTMCell(_LSTMMaths, RecurrentCellBase):

@@ -1,44 +1,34 @@
 """What the recurrent cells and layers share, written once for RNN, LSTM and GRU.
 
-A family supplies its maths as three methods, everything else lives here:
+A family supplies its maths as two methods, everything else lives here:
 
-    step(x_t, state, w)            the cell from primitive ops (matmul, add, sigmoid,
-                                   tanh, mul, split) -> new state
-    project(x, w)                  gates_x = x W_ih^T + biases, for every step at once
-                                   (one InputProjection op), gate-major (G, T*batch, H)
-    fused_step(gates_x_t, state, recurrent, t, w)
-                                   the family's fused step op from tinygrad_rnn/ops on the
-                                   step's (G, batch, H) piece: the products with W_hh^T and
-                                   the cell's pointwise maths, one node -> new state
+    step(x_t, state, w)                    the cell from primitive ops (matmul, add, sigmoid,
+                                           tanh, mul, split) -> new state
+    bptt(x, state, w, reverse, masks)      the whole sequence of one layer and direction as
+                                           one op of tinygrad_rnn/bptt -> (output, final state)
 
     w = (weight_ih, weight_hh, bias_ih, bias_hh), biases None when bias=False
     state = (h,) or, for the LSTM, (h, c); each (batch, H)
 
-Two implementations, one set of numbers: impl="composite" runs `step` at
-every time step, the graph a reader follows; impl="fused" makes one matmul per
-gate for the input projections of all steps, then per step one fused op (the
-recurrent matmul and the cell, with a hand-written backward). impl=None follows the global default,
-`set_recurrent_impl("fused" | "composite")`. The fast path also takes W_hh's
-gradient for all steps in one matmul per gate: `recurrent` is a RecurrentWeight
-(tinygrad_rnn/ops/recurrent_weight.py) that records what each step read.
-
-The layer driver records each step under the scopes
-"{Module} layer {k} {forward|reverse}" / "t={t}", which the graph drawing groups.
+Two implementations, one set of numbers: impl="composite" runs `step` at every
+time step, each step's ops recorded under the scopes "{Module} layer {k}
+{forward|reverse}" / "t={t}", so autograd does BPTT over the unrolled graph and
+the drawing shows every step; impl="fused" makes the layer direction one node
+whose forward and backward loops over time are written by hand (BPTT by hand,
+tinygrad_rnn/bptt), under the layer's scope. impl=None follows the global
+default, `set_recurrent_impl("fused" | "composite")`.
 """
 
 import math
 
-from .. import backend
 from ..autograd import scope, step_scopes
 from ..creation import zeros
 from ..errors import OpError
 from ..functions import concat, split, stack, where
-from ..ops.recurrent_weight import RecurrentWeight, StepOutputs
-from ..tensor import Tensor
 from .dropout import dropout
 from .linear import uniform_parameter
 from .module import Module
-from .sequence_checks import check_dtype, check_lengths
+from .sequence_checks import check_dtype, check_lengths, check_state, check_tensor, step_masks
 
 IMPLS = ("fused", "composite")
 _default_impl = "fused"
@@ -70,26 +60,11 @@ def _check_size(where, name, value, minimum=1):
         raise OpError(f"{where}: {name} must be an int >= {minimum}, got {value!r}")
 
 
-def _check_tensor(where, name, x):
-    if not isinstance(x, Tensor):
-        raise OpError(f"{where}: {name} must be a Tensor, got {type(x).__name__}")
-
-
-def _check_state_dtype(where, name, state, x):
-    if state.dtype != x.dtype:
-        raise OpError(f"{where}: {name} has dtype {state.dtype} but the input has dtype {x.dtype}; "
-                      f"they must match")
-    if state.device != x.device:
-        raise backend.DeviceError(f"{where}: {name} is on {state.device} but the input is on {x.device}; "
-                                  "move it with .to(device)")
-
-
 class _RecurrentMixin:
     """Parameters of one cell (one layer and direction) as PyTorch lays them out."""
 
     gate_count = 1          # gates stacked in the rows of weight_ih and weight_hh
     state_count = 1         # 1: state is (h,); 2: state is (h, c)
-    keeps_hidden_bias = False  # the fast path folds b_hh into the input projection (not the GRU)
 
     def _make_cell_parameters(self, suffix, input_size, bias):
         rows, bound = self.gate_count * self.hidden_size, init_bound(self.hidden_size)
@@ -105,13 +80,16 @@ class _RecurrentMixin:
     def _impl(self):
         return self.impl if self.impl is not None else _default_impl
 
-    def fused_sequence(self, x, w, batch):
-        """The fast path's work before the loop, x: (T * batch, in) -> (pieces, recurrent):
-        gates_x of all steps from one matmul per gate, cut into T (G, batch, H) pieces, and the
-        RecurrentWeight that makes each step's gates_h and W_hh's gradient."""
-        steps = x.shape[0] // batch
-        recurrent = RecurrentWeight(w[1], steps, w[3] if self.keeps_hidden_bias else None)
-        return recurrent.attach(self.project(x, w)), recurrent
+    def _states(self, hx, names, shape, x, layout=""):
+        """hx -> a tuple of checked states (h,) or (h, c), each of `shape`; zeros when hx is None."""
+        if hx is None:
+            return (zeros(shape, dtype=x.dtype, device=x.device),) * self.state_count
+        if self.state_count == 1:
+            hx = (hx,)
+        elif not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise OpError(f"{type(self).__name__}: hx must be a tuple ({', '.join(names)}) of two Tensors of "
+                          f"shape {shape}, got {type(hx).__name__}")
+        return tuple(check_state(type(self).__name__, name, s, shape, x, layout) for name, s in zip(names, hx))
 
 
 class RecurrentCellBase(_RecurrentMixin, Module):
@@ -132,7 +110,7 @@ class RecurrentCellBase(_RecurrentMixin, Module):
 
     def forward(self, x, hx=None):
         where_ = type(self).__name__
-        _check_tensor(where_, "input", x)
+        check_tensor(where_, "input", x)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise OpError(f"{where_}: expected input of shape (batch, {self.input_size}) or ({self.input_size},), "
                           f"got {tuple(x.shape)}")
@@ -142,37 +120,18 @@ class RecurrentCellBase(_RecurrentMixin, Module):
         batched = x.ndim == 2
         if not batched:
             x = x.reshape(1, self.input_size)
-        state = self._initial_state(hx, x, batched)
+        batch = x.shape[0]
+        shape = (batch, self.hidden_size) if batched else (self.hidden_size,)
+        state = self._states(hx, ("hx",) if self.state_count == 1 else ("h", "c"), shape, x)
+        state = tuple(s.reshape(batch, self.hidden_size) for s in state)
         w = self._cell_weights("")
-        if self._impl() == "fused":
-            pieces, recurrent = self.fused_sequence(x, w, x.shape[0])
-            new = self.fused_step(pieces[0], state, recurrent, 0, w)
+        if self._impl() == "fused":  # the layer's op over a sequence of one step
+            _, new = self.bptt(x.reshape(1, batch, self.input_size), state, w, False, None)
         else:
             new = self.step(x, state, w)
         if not batched:
             new = tuple(s.reshape(self.hidden_size) for s in new)
         return new[0] if self.state_count == 1 else new
-
-    def _initial_state(self, hx, x, batched):
-        where_ = type(self).__name__
-        shape = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-        if hx is None:
-            zero = zeros((x.shape[0], self.hidden_size), dtype=x.dtype, device=x.device)
-            return (zero,) * self.state_count
-        names = ("hx",) if self.state_count == 1 else ("h", "c")
-        if self.state_count == 1:
-            hx = (hx,)
-        elif not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-            raise OpError(f"{where_}: hx must be a tuple (h, c) of two Tensors of shape {shape}, "
-                          f"got {type(hx).__name__}")
-        state = []
-        for name, s in zip(names, hx):
-            _check_tensor(where_, name, s)
-            if tuple(s.shape) != shape:
-                raise OpError(f"{where_}: expected {name} of shape {shape}, got {tuple(s.shape)}")
-            _check_state_dtype(where_, name, s, x)
-            state.append(s if batched else s.reshape(1, self.hidden_size))
-        return tuple(state)
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}, bias={self.bias}, impl={self.impl}"
@@ -229,7 +188,7 @@ class RecurrentBase(_RecurrentMixin, Module):
 
     def forward(self, x, hx=None, lengths=None):
         where_ = type(self).__name__
-        _check_tensor(where_, "input", x)
+        check_tensor(where_, "input", x)
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             layout = "(batch, T, {0})" if self.batch_first else "(T, batch, {0})"
             raise OpError(f"{where_}: expected input of shape {layout.format(self.input_size)} or "
@@ -244,29 +203,30 @@ class RecurrentBase(_RecurrentMixin, Module):
         if steps == 0 or batch == 0:
             raise OpError(f"{where_}: expected at least one time step and one batch item, got input of shape "
                           f"{tuple(x.shape)} (time-major)")
-        lengths = check_lengths(lengths, batch, steps, where_)
-        masks = _step_masks(lengths, steps, x)
+        masks = step_masks(check_lengths(lengths, batch, steps, where_), steps, x)
         states = self._initial_states(hx, x, batched)
         impl = self._impl()
         directions = self.num_directions
         finals, layer_input = [], x
         for layer in range(self.num_layers):
-            # every step reads a (batch, in) row block of the (T * batch, in) input
-            flat = layer_input.reshape(steps * batch, layer_input.shape[-1])
-            pieces = split(flat, batch, axis=0) if impl == "composite" else None
             outputs = []
             for direction in range(directions):
                 name = f"{where_} layer {layer} {'reverse' if direction else 'forward'}"
+                state, w = states[layer * directions + direction], self.layer_weights(layer, direction)
                 with scope(name):
-                    out, final = self._run_direction(impl, flat, pieces, states[layer * directions + direction],
-                                                     self.layer_weights(layer, direction), direction == 1, masks)
+                    if impl == "fused":
+                        out, final = self.bptt(layer_input, state, w, direction == 1, masks)
+                    else:
+                        out, final = self._composite_direction(layer_input, state, w, direction == 1, masks)
                 outputs.append(out)
                 finals.append(final)
             layer_input = outputs[0] if directions == 1 else concat(outputs, axis=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = dropout(layer_input, self.dropout, training=True)
         output = layer_input
-        last = tuple(stack([f[i] for f in finals], axis=0) for i in range(self.state_count))
+        # h_n (and c_n): one row per layer and direction; a single one needs no copy
+        last = tuple(stack([f[i] for f in finals], axis=0) if len(finals) > 1 else finals[0][i].unsqueeze(0)
+                     for i in range(self.state_count))
         if not batched:
             output = output.reshape(steps, output.shape[-1])
             last = tuple(s.reshape(s.shape[0], self.hidden_size) for s in last)
@@ -274,55 +234,35 @@ class RecurrentBase(_RecurrentMixin, Module):
             output = output.transpose(0, 1)
         return output, (last[0] if self.state_count == 1 else last)
 
-    def _run_direction(self, impl, flat, pieces, state, w, reverse, masks):
-        """One layer, one direction over all steps -> (output (T, batch, H), final state)."""
-        batch = state[0].shape[0]
-        steps = flat.shape[0] // batch
-        fused = impl == "fused"
-        if fused:
-            pieces, recurrent = self.fused_sequence(flat, w, batch)
+    def _composite_direction(self, x, state, w, reverse, masks):
+        """One layer, one direction, step by step from primitive ops -> (output (T, batch, H), final state).
+
+        Each step is recorded under the scope "t={t}"; the output stacks every step's new h_t
+        (zeros where lengths make a step padding), so autograd's backward is BPTT."""
+        steps, batch = x.shape[0], x.shape[1]
+        pieces = split(x.reshape(steps * batch, x.shape[2]), batch, axis=0)   # x_t: (batch, in) each
         # steps past the longest sequence leave the state alone and output zeros: skip them
         active = steps if masks is None else masks.active_steps
         outputs = [None] * steps
         for t in step_scopes(range(active - 1, -1, -1) if reverse else range(active)):
-            new = self.fused_step(pieces[t], state, recurrent, t, w) if fused else self.step(pieces[t], state, w)
-            mask = None if masks is None else masks.partial[t]
-            if mask is None:
-                state = new
-                outputs[t] = new[0]
-            else:
-                state = tuple(where(mask, n, s) for n, s in zip(new, state))
-                outputs[t] = where(mask, new[0], 0.0)
+            new = self.step(pieces[t], state, w)
+            real = None if masks is None else masks.real[t]
+            state = new if real is None else tuple(where(real, n, s) for n, s in zip(new, state))
+            outputs[t] = new[0]
         if active < steps:
-            zero = zeros(state[0].shape, dtype=state[0].dtype, device=state[0].device)
-            outputs[active:] = [zero] * (steps - active)
-        if fused:  # the fused steps wrote h_t into the rows of one (T, B, H) array already
-            return StepOutputs.apply(*outputs, record=recurrent), state
-        return stack(outputs, axis=0), state
+            outputs[active:] = [zeros(state[0].shape, dtype=x.dtype, device=x.device)] * (steps - active)
+        output = stack(outputs, axis=0)
+        return (output, state) if masks is None else (where(masks.output, output, 0.0), state)
 
     def _initial_states(self, hx, x, batched):
         """hx -> one state tuple per (layer, direction), each of (batch, H) Tensors."""
-        where_ = type(self).__name__
         count, batch = self.num_layers * self.num_directions, x.shape[1]
         if hx is None:
-            zero = zeros((batch, self.hidden_size), dtype=x.dtype, device=x.device)
-            return [(zero,) * self.state_count] * count
+            return [self._states(None, (), (batch, self.hidden_size), x)] * count
         shape = (count, batch, self.hidden_size) if batched else (count, self.hidden_size)
-        names = ("hx",) if self.state_count == 1 else ("h_0", "c_0")
-        if self.state_count == 1:
-            hx = (hx,)
-        elif not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-            raise OpError(f"{where_}: hx must be a tuple (h_0, c_0) of two Tensors of shape {shape}, "
-                          f"got {type(hx).__name__}")
-        per_state = []
-        for name, s in zip(names, hx):
-            _check_tensor(where_, name, s)
-            if tuple(s.shape) != shape:
-                raise OpError(f"{where_}: expected {name} of shape {shape} (num_layers * num_directions, "
-                              f"{'batch, ' if batched else ''}hidden_size), got {tuple(s.shape)}")
-            _check_state_dtype(where_, name, s, x)
-            per_state.append([p.reshape(batch, self.hidden_size) for p in split(s, 1, axis=0)])
-        return list(zip(*per_state))
+        layout = f"num_layers * num_directions, {'batch, ' if batched else ''}hidden_size"
+        per_state = self._states(hx, ("hx",) if self.state_count == 1 else ("h_0", "c_0"), shape, x, layout)
+        return list(zip(*([p.reshape(batch, self.hidden_size) for p in split(s, 1, axis=0)] for s in per_state)))
 
     def extra_repr(self):
         extra = f"{self.input_size}, {self.hidden_size}"
@@ -333,25 +273,3 @@ class RecurrentBase(_RecurrentMixin, Module):
             if getattr(self, name) != default:
                 extra += f", {name}={getattr(self, name)}"
         return extra
-
-
-class _StepMasks:
-    """Which batch items are real at each step, from lengths.
-
-    active_steps: max(lengths); later steps are padding for everyone.
-    partial[t]: (batch, 1) boolean array when only some items are real at step t, else None.
-    """
-
-    def __init__(self, lengths, steps, like):
-        self.active_steps = int(lengths.max())
-        self.partial = [None] * steps
-        for t in range(self.active_steps):
-            real = lengths > t
-            if not real.all():
-                self.partial[t] = backend.as_array(real[:, None], device=like.device)
-
-
-def _step_masks(lengths, steps, like):
-    if lengths is None or (lengths == steps).all():
-        return None
-    return _StepMasks(lengths, steps, like)

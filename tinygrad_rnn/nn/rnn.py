@@ -5,14 +5,13 @@
     x_t: (batch, input_size), h_t: (batch, H),
     W_ih: (H, input_size), W_hh: (H, H), b_ih, b_hh: (H,)
 
-The fast path makes x_t W_ih^T + b_ih + b_hh for all steps at once
-(ops/input_projection.py), then one node per step, FusedRNNStep in
-tinygrad_rnn/ops/rnn_cell.py, which adds h_{t-1} W_hh^T and applies the nonlinearity.
+`step` below is one step from primitive ops (impl="composite": BPTT by autograd);
+the fast path runs a whole layer direction as one op, RNNBPTT in
+tinygrad_rnn/bptt/rnn.py, whose backward is written by hand (impl="fused", the
+default: BPTT by hand).
 """
 
-from ..errors import OpError
-from ..ops.input_projection import InputProjection
-from ..ops.rnn_cell import NONLINEARITIES, FusedRNNStep
+from ..bptt import RNNBPTT, check_nonlinearity
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
 
@@ -27,21 +26,13 @@ class _RNNMaths:
             a = a + bias_ih + bias_hh
         return (a.tanh() if self.nonlinearity == "tanh" else a.relu(),)
 
-    def project(self, x, w):
-        """gates_x = x W_ih^T + b_ih + b_hh, x: (N, input_size) -> (1, N, H)."""
-        weight_ih, _, bias_ih, bias_hh = w
-        biases = (bias_ih, bias_hh) if bias_ih is not None else ()
-        return InputProjection.apply(x, weight_ih, *biases, gates=self.gate_count)
-
-    def fused_step(self, gates_x, state, recurrent, t, w):
-        return (FusedRNNStep.apply(gates_x, state[0], recurrent.weight_hh, recurrent=recurrent, t=t,
-                                   nonlinearity=self.nonlinearity),)
-
-
-def _check_nonlinearity(where, nonlinearity):
-    if nonlinearity not in NONLINEARITIES:
-        raise OpError(f"{where}: nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
-    return nonlinearity
+    def bptt(self, x, state, w, reverse, masks):
+        """Fused: the whole sequence x (T, batch, in) as one RNNBPTT node -> (output (T, batch, H), (h_n,))."""
+        weight_ih, weight_hh, bias_ih, bias_hh = w
+        biases = () if bias_ih is None else (bias_ih, bias_hh)
+        out, h = RNNBPTT.apply(x, state[0], weight_ih, weight_hh, *biases, reverse=reverse, masks=masks,
+                               nonlinearity=self.nonlinearity)
+        return out, (h,)
 
 
 class RNNCell(_RNNMaths, RecurrentCellBase):
@@ -55,7 +46,7 @@ class RNNCell(_RNNMaths, RecurrentCellBase):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", impl=None):
         super().__init__(input_size, hidden_size, bias=bias, impl=impl)
-        self.nonlinearity = _check_nonlinearity("RNNCell", nonlinearity)
+        self.nonlinearity = check_nonlinearity("RNNCell", nonlinearity)
 
     def extra_repr(self):
         return super().extra_repr() + f", nonlinearity={self.nonlinearity}"
@@ -77,7 +68,7 @@ class RNN(_RNNMaths, RecurrentBase):
                  dropout=0.0, bidirectional=False, impl=None):
         super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
                          dropout=dropout, bidirectional=bidirectional, impl=impl)
-        self.nonlinearity = _check_nonlinearity("RNN", nonlinearity)
+        self.nonlinearity = check_nonlinearity("RNN", nonlinearity)
 
     def extra_repr(self):
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")

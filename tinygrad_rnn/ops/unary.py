@@ -40,11 +40,26 @@ class Tanh(Function):
         return g * (1 - out * out)
 
 
-def stable_sigmoid(x):
-    """1 / (1 + e^-x) without overflow: e^-|x| never exceeds 1."""
+def sigmoid_(x):
+    """x <- 1 / (1 + e^-x) in place, without overflow and to full precision at both ends:
+
+        sigmoid(x) = e^min(x, 0) / (1 + e^-|x|)        (both exponentials at most 1)
+
+    which is 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0. The one sigmoid
+    of the library: the Sigmoid op and the recurrent BPTT ops (tinygrad_rnn/bptt) call it."""
     xp = xp_of(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    numerator = xp.minimum(x, 0, out=xp.empty_like(x))  # out=: an array even when x is 0-d
+    xp.exp(numerator, out=numerator)
+    xp.abs(x, out=x)
+    xp.negative(x, out=x)
+    xp.exp(x, out=x)
+    x += 1
+    return xp.divide(numerator, x, out=x)
+
+
+def stable_sigmoid(x):
+    """sigmoid(x) as a new array (see sigmoid_)."""
+    return sigmoid_(x.copy())
 
 
 class Sigmoid(Function):

@@ -41,6 +41,8 @@ class Adam(Optimizer):
             param = param * (1 - lr * wd)
         elif wd:
             grad = grad + wd * param
+        # m <- beta1 m + (1 - beta1) g, written m + (1 - beta1)(g - m) as PyTorch's lerp_ computes it,
+        # so that the trajectory matches PyTorch's to the last bit (the two roundings differ)
         m = state["exp_avg"] = state["exp_avg"] + (1 - beta1) * (grad - state["exp_avg"])
         v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
         if group["amsgrad"]:

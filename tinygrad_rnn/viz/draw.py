@@ -221,7 +221,7 @@ def _label(node, show_dtype, show_device):
     if node.kind == "param":  # bold name, so parameters stand out among the ops
         rest = "".join(f"<BR/>{html.escape(line)}" for line in lines)
         return f"<<B>{html.escape(node.name)}</B>{rest}>"
-    return "\\n".join([node.name] + lines)  # DOT's own line break keeps the source one line a node
+    return "\\n".join(node.name.split("\n") + lines)  # DOT's own line break keeps the source one line a node
 
 
 def _shapes(shapes):

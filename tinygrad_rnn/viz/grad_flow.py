@@ -4,13 +4,20 @@ After `with tr.record_grad_norms(): loss.backward()` every node of the graph
 holds the norm of the gradient flowing out of it. Across the time steps of a
 recurrent layer that norm is ||dL/dh_t|| (with c_t for an LSTM), which shrinks
 geometrically backwards in time when gradients vanish and grows when they
-explode: `step_grad_norms` extracts it, `plot_grad_norms` plots it for several
-models side by side (tanh RNN against LSTM and GRU), and `draw_graph(...,
-grad_flow=True)` colours the drawing with it.
+explode (with default initialisation it shrinks for a tanh RNN and for an LSTM
+alike; an LSTM keeps more of it when its forget gate starts open, e.g. with a
+forget-gate bias of 1 or 2): `plot_grad_norms` plots it for several models side
+by side (tanh RNN against LSTM and GRU), and `draw_graph(..., grad_flow=True)`
+colours the drawing with it. On the composite path each step's norm is read off
+the step's ops; a fused layer's BPTT op records the norm of every step itself.
+The per-step numbers for one layer's output are `tr.nn.step_gradient_norms(loss, out)`.
 """
 
 import math
+import warnings
 
+from ..autograd import topological_order
+from ..bptt import BPTTOp
 from ..errors import GraphError
 from .graph import STEP, boundary_norms, step_prefix, trace
 
@@ -81,11 +88,19 @@ def _hex(colour):
 
 
 def step_grad_norms(tensor):
-    """{layer scope: [(t, ||dL/d(states handed on at step t)||), ...] sorted by t} below `tensor`.
+    """Deprecated: use `tr.nn.step_gradient_norms(loss, out)`, which runs the backward itself and
+    returns ||dL/dh_t|| for the steps of one layer's output, on either implementation.
 
-    The layer scope is the scope holding the steps, e.g. "LSTM layer 0 forward".
-    Needs a backward run inside `with tr.record_grad_norms():`.
-    """
+    {layer scope: [(t, ||dL/d(states handed on at step t)||), ...] sorted by t} below `tensor`,
+    after a backward run inside `with tr.record_grad_norms():`."""
+    warnings.warn("tr.viz.step_grad_norms is deprecated; use tr.nn.step_gradient_norms(loss, out), which runs "
+                  "the backward and returns ||dL/dh_t|| per step", DeprecationWarning, stacklevel=2)
+    return _recorded_step_norms(tensor)
+
+
+def _recorded_step_norms(tensor):
+    """{layer scope: [(t, norm), ...] sorted by t} from the norms a backward under record_grad_norms left:
+    a composite layer's from the states each step hands on, a fused layer's from its BPTT op."""
     graph = trace(tensor)
     if all(n.grad_norm is None for n in graph.nodes.values() if n.kind in ("op", "output")):
         raise GradNormsMissing(missing_norms_message("step_grad_norms"))
@@ -95,6 +110,10 @@ def step_grad_norms(tensor):
         if isinstance(group, tuple):
             layer = " / ".join(group[:-1]) or "steps"
             curves.setdefault(layer, []).append((int(STEP.match(group[-1]).group(1)), norm))
+    if tensor._ctx is not None:
+        for fn in topological_order(tensor._ctx):
+            if isinstance(fn, BPTTOp) and fn.step_state_grad_norms is not None:
+                curves[" / ".join(fn.scope) or fn.family] = list(enumerate(fn.step_state_grad_norms))
     return {layer: sorted(points) for layer, points in curves.items()}
 
 
@@ -113,7 +132,7 @@ def plot_grad_norms(models, path=None, title="Gradient norm per time step"):
                           "(or pip install matplotlib)") from None
     if not models:
         raise ValueError("plot_grad_norms: expected at least one model, got an empty dict")
-    curves = {label: step_grad_norms(loss) for label, loss in models.items()}
+    curves = {label: _recorded_step_norms(loss) for label, loss in models.items()}
     # a bare Figure draws with Agg and leaves pyplot's global state (and any notebook backend) alone
     fig = Figure(figsize=(4.2 * len(curves), 3.4), layout="constrained")
     axes = fig.subplots(1, len(curves), sharey=True, squeeze=False)[0]

@@ -88,7 +88,8 @@ def trace(root, params=None):
         key = keys[fn] = f"op{i}"
         outs = [outputs[fn][j] for j in sorted(outputs[fn])]
         devices[fn] = _device(fn, devices, root)
-        nodes[key] = Node(key, "output" if fn is root._ctx else "op", fn.name,
+        # an op may name itself for the drawing (a fused recurrent layer: "LSTM layer 0 forward, BPTT by hand")
+        nodes[key] = Node(key, "output" if fn is root._ctx else "op", getattr(fn, "label", fn.name),
                           shapes=[shape for shape, _ in outs], dtype=outs[0][1], device=devices[fn],
                           scope=tuple(fn.scope), grad_norm=fn.grad_norm)
         for node, leaf, _, _ in fn.inputs:

@@ -32,10 +32,8 @@ from .masks import check_rows_attend
 
 
 def xavier_uniform(shape, dtype=backend.float32):
-    """U(-a, a), a = sqrt(6 / (fan_in + fan_out)) (torch.nn.init.xavier_uniform_, gain 1)."""
-    fan_out, fan_in = shape
-    bound = math.sqrt(6.0 / (fan_in + fan_out))
-    return Parameter(backend.rng().uniform(-bound, bound, size=shape).astype(dtype))
+    """A Parameter of `shape` filled by nn.init.xavier_uniform_ (gain 1), as PyTorch initialises these weights."""
+    return init.xavier_uniform_(Parameter(backend.np.zeros(shape, dtype=dtype)))
 
 
 class MultiheadAttention(Module):
