@@ -2,6 +2,7 @@
 one version counter per storage catches every change to a saved value."""
 
 import gc
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -327,3 +328,50 @@ def test_the_drawing_works_after_backward_freed_the_activations():
         loss.backward()
     source = tr.viz.draw_graph(loss, params=rnn, grad_flow=True).source
     assert "weight_hh_l0" in source and "t=4" in source
+
+
+def _traced(fn):
+    """(value, bytes it still holds) of fn() under tracemalloc."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        value = fn()
+        gc.collect()
+        return value, tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_holding_losses_after_backward_costs_a_sliver_of_one_steps_activations():
+    lstm = tr.nn.LSTM(32, 128)
+    x = tr.randn(50, 16, 32)
+
+    def forward():
+        out, _ = lstm(x)
+        return (out ** 2).mean()
+
+    forward().backward()                                     # warm-up: caches, first allocations
+    loss, activations = _traced(forward)                     # what one step's forward keeps for backward
+    loss.backward()
+
+    def thirty_steps():
+        held = []
+        for _ in range(30):
+            loss = forward()
+            loss.backward()
+            held.append(loss)                                # `losses.append(loss)`, as people do
+            lstm.zero_grad()
+        return held
+
+    _, kept = _traced(thirty_steps)
+    assert kept / 30 < 0.05 * activations, (kept / 30, activations)
+
+
+def test_the_output_of_a_forward_under_no_grad_holds_nothing_more():
+    lstm = tr.nn.LSTM(8, 16)
+    x = tr.randn(40, 4, 8)
+    with tr.no_grad():
+        out, kept = _traced(lambda: lstm(x)[0])
+    assert out.grad_fn is None
+    assert kept < 1.1 * out.array.nbytes + 4096, (kept, out.array.nbytes)
