@@ -6,7 +6,9 @@ graphs are fine) and returns
     nodes   one per op and one per leaf Tensor feeding an op; each knows its
             label parts (name, output shapes, dtype, device), the scope it is
             placed in and, after a backward under `record_grad_norms()`, the
-            norm of the gradient flowing out of it
+            norm of the gradient flowing out of it, and weak references to the
+            tensors holding its outputs (read by `to_html` for value statistics;
+            they keep nothing alive)
     edges   (producer, consumer) pairs in the direction data flows
 
 `group(graph, collapse, elide)` then decides what is shown: each time step's
@@ -17,6 +19,7 @@ data, so CPU and CuPy graphs are traced alike and nothing leaves the device
 """
 
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from .. import backend
@@ -37,6 +40,7 @@ class Node:
     grad_norm: float | None = None
     count: int = 0             # ops inside a collapsed step, steps inside an elision node
     steps: tuple = ()          # first and last step an elision node stands for
+    values: tuple = field(default=(), repr=False, compare=False)  # weak refs to the Tensors holding the outputs
 
 
 @dataclass
@@ -89,7 +93,8 @@ def trace(root, params=None):
         outs = [outputs[fn][j] for j in sorted(outputs[fn])]
         nodes[key] = Node(key, "output" if fn is root._ctx else "op", fn.name,
                           shapes=[tuple(t.shape) for t in outs], dtype=str(outs[0].dtype),
-                          device=outs[0].device, scope=tuple(fn.scope), grad_norm=fn.grad_norm)
+                          device=outs[0].device, scope=tuple(fn.scope), grad_norm=fn.grad_norm,
+                          values=tuple(weakref.ref(t) for t in outs))
         for t in fn.inputs:
             if t._ctx is not None:
                 edges.append((keys[t._ctx], key))
@@ -124,7 +129,7 @@ def _leaf_node(key, t, names):
         xp = backend.xp_of(t.grad.data)
         grad = float(xp.linalg.norm(t.grad.data.ravel()))
     return Node(key, kind, name or "input", shapes=[tuple(t.shape)], dtype=str(t.dtype),
-                device=t.device, grad_norm=grad)
+                device=t.device, grad_norm=grad, values=(weakref.ref(t),))
 
 
 def _common_prefix(scopes):
