@@ -15,7 +15,7 @@ from tinygrad_rnn import data, demo, nn
 from tinygrad_rnn.cli import main
 from tinygrad_rnn.viz import GraphvizMissingError, dot_available, draw_graph, to_html
 
-pytestmark = pytest.mark.skipif(not dot_available(), reason="Graphviz's dot is not installed")
+needs_dot = pytest.mark.skipif(not dot_available(), reason="Graphviz's dot is not installed")
 
 SVG_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
@@ -38,6 +38,7 @@ def keys_by_name(page_data, name):
     return [k for k, n in page_data["nodes"].items() if n["name"] == name]
 
 
+@needs_dot
 def test_to_html_writes_one_page_with_the_svg_the_script_and_the_style_inline(tmp_path):
     model, loss = rnn_loss()
     assert to_html(loss, tmp_path / "graph.html", params=model) == str(tmp_path / "graph.html")
@@ -48,6 +49,7 @@ def test_to_html_writes_one_page_with_the_svg_the_script_and_the_style_inline(tm
     assert not re.search(r"<script[^>]*\ssrc=|<link\b|@import|<iframe|<img\b", text)
 
 
+@needs_dot
 def test_the_page_names_no_url_but_the_svg_namespaces(tmp_path):
     model, loss = rnn_loss()
     to_html(loss, tmp_path / "g.html", params=model)
@@ -55,6 +57,7 @@ def test_the_page_names_no_url_but_the_svg_namespaces(tmp_path):
     assert set(re.findall(r"https?://[^\s\"'<>)]+", text)) <= SVG_NAMESPACES
 
 
+@needs_dot
 def test_every_drawn_node_has_its_data_under_the_key_the_svg_gives_it(tmp_path):
     model, loss = rnn_loss()
     to_html(loss, tmp_path / "g.html", params=model)
@@ -63,6 +66,7 @@ def test_every_drawn_node_has_its_data_under_the_key_the_svg_gives_it(tmp_path):
     assert set(page["nodes"]) == {t for t in titles if not t.startswith("ruler_")}
 
 
+@needs_dot
 def test_node_data_gives_op_scope_shapes_dtype_and_device(tmp_path):
     model, loss = rnn_loss()
     to_html(loss, tmp_path / "g.html", params=model)
@@ -76,6 +80,7 @@ def test_node_data_gives_op_scope_shapes_dtype_and_device(tmp_path):
     assert root["name"] == "Mean" and root["shapes"] == ["()"] and root["step"] is None
 
 
+@needs_dot
 def test_value_statistics_are_min_max_mean_and_norm_of_the_nodes_output(tmp_path):
     x = tr.randn(5, 3, requires_grad=True)
     y = x.tanh()
@@ -90,6 +95,7 @@ def test_value_statistics_are_min_max_mean_and_norm_of_the_nodes_output(tmp_path
     assert leaf["max"] == pytest.approx(float(x.numpy().max()), rel=1e-5)
 
 
+@needs_dot
 def test_an_op_with_several_outputs_gets_statistics_for_each(tmp_path):
     x = tr.randn(4, 6, requires_grad=True)
     a, b = x.split(3, 1)
@@ -102,6 +108,7 @@ def test_an_op_with_several_outputs_gets_statistics_for_each(tmp_path):
     assert [s["max"] for s in split["values"]] == pytest.approx(halves, rel=1e-5)
 
 
+@needs_dot
 def test_values_are_computed_on_the_device_the_graph_lives_on(tmp_path, device):
     model, loss = rnn_loss(device)
     to_html(loss, tmp_path / "g.html", params=model)
@@ -111,6 +118,7 @@ def test_values_are_computed_on_the_device_the_graph_lives_on(tmp_path, device):
     assert weight["values"][0]["mean"] == pytest.approx(float(model.weight_ih_l0.numpy().mean()), rel=1e-5)
 
 
+@needs_dot
 def test_values_are_not_reachable_once_the_graph_is_dropped(tmp_path):
     def drawing_only():
         model, loss = rnn_loss()
@@ -123,6 +131,7 @@ def test_values_are_not_reachable_once_the_graph_is_dropped(tmp_path):
     assert nodes and all(n["values"] is None for n in nodes.values())
 
 
+@needs_dot
 def test_non_finite_values_are_written_as_strings_the_json_can_hold(tmp_path):
     x = tr.tensor([1.0, 0.0], requires_grad=True)
     loss = x.log().sum()
@@ -133,6 +142,7 @@ def test_non_finite_values_are_written_as_strings_the_json_can_hold(tmp_path):
     assert page["nodes"][keys_by_name(page, "Sum")[0]]["values"][0]["mean"] == "-inf"
 
 
+@needs_dot
 def test_the_backward_order_starts_at_the_root_and_visits_each_op_after_its_users(tmp_path):
     model, loss = rnn_loss()
     to_html(loss, tmp_path / "g.html", params=model)
@@ -146,6 +156,7 @@ def test_the_backward_order_starts_at_the_root_and_visits_each_op_after_its_user
             assert order[dst] < order[src]
 
 
+@needs_dot
 def test_a_leaf_is_reached_with_the_first_of_its_users_in_backward_order(tmp_path):
     model, loss = rnn_loss()
     drawing = draw_graph(loss, params=model)
@@ -157,6 +168,7 @@ def test_a_leaf_is_reached_with_the_first_of_its_users_in_backward_order(tmp_pat
     assert len(users) == 3 and page["nodes"][weight]["reach"] == min(order[u] for u in users)
 
 
+@needs_dot
 def test_recorded_gradient_norms_come_with_their_colours(tmp_path):
     model, loss = rnn_loss()
     with tr.record_grad_norms():
@@ -171,6 +183,7 @@ def test_recorded_gradient_norms_come_with_their_colours(tmp_path):
     assert len(page["legend"]) == 5
 
 
+@needs_dot
 def test_without_recorded_norms_the_page_says_so_and_carries_no_colours(tmp_path):
     model, loss = rnn_loss()
     to_html(loss, tmp_path / "g.html", params=model)
@@ -179,6 +192,7 @@ def test_without_recorded_norms_the_page_says_so_and_carries_no_colours(tmp_path
     assert all(n["grad_norm"] is None and "fill" not in n for n in page["nodes"].values())
 
 
+@needs_dot
 def test_each_step_cluster_is_named_by_its_time_step(tmp_path):
     model, loss = rnn_loss()
     to_html(loss, tmp_path / "g.html", params=model)
@@ -187,6 +201,7 @@ def test_each_step_cluster_is_named_by_its_time_step(tmp_path):
     assert set(page["clusters"]) <= set(re.findall(r'class="cluster">\s*<title>([^<]+)</title>', svg))
 
 
+@needs_dot
 def test_a_collapsed_drawing_steps_through_its_step_boxes(tmp_path):
     model, loss = rnn_loss()
     with tr.record_grad_norms():
@@ -199,6 +214,7 @@ def test_a_collapsed_drawing_steps_through_its_step_boxes(tmp_path):
     assert sorted(page["clusters"].values()) == [f"RNN layer 0 forward / t={t}" for t in range(3)]
 
 
+@needs_dot
 def test_names_in_the_data_cannot_end_the_script_block(tmp_path):
     x = tr.randn(2, requires_grad=True)
     loss = (x * x).sum()
@@ -223,6 +239,7 @@ def test_to_html_without_dot_says_to_install_graphviz(tmp_path, monkeypatch):
     assert not (tmp_path / "g.html").exists()
 
 
+@needs_dot
 def test_the_graph_command_writes_the_page_with_gradient_norms(tmp_path, capsys):
     path = tmp_path / "graph.html"
     assert main(["graph", "--model", "lstm", "--steps", "3", "-o", str(path)]) == 0
@@ -231,6 +248,7 @@ def test_the_graph_command_writes_the_page_with_gradient_norms(tmp_path, capsys)
     assert page["norms_recorded"] and len(page["clusters"]) == 3
 
 
+@needs_dot
 def test_the_demo_writes_the_page_beside_the_svg(tmp_path):
     vocab = data.CharVocab("def add(a, b):\n    return a + b\n")
     files = demo.write_unrolled_graph(tmp_path, demo.CharLSTM(len(vocab), 8), vocab, "cpu")
