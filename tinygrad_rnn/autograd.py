@@ -45,6 +45,7 @@ class _State(threading.local):
     scope = ()
     anomaly = False
     record_grad_norms = False
+    observer = None  # observe(): called with each recorded node and its output arrays
 
 
 _state = _State()
@@ -155,6 +156,8 @@ class Function:
             _share_storage(fn, inputs[0], results)
         if recorded:
             fn.versions = _saved_versions(fn.saved, inputs, arrays, results) if fn.saved else None
+            if state.observer is not None:
+                state.observer(fn, outs)
         return tuple(results) if multi else results[0]
 
     def release(self):
@@ -178,7 +181,7 @@ class Function:
 class ConstantInput:
     """What a released node remembers of an input that needed no gradient: how to draw it."""
 
-    __slots__ = ("shape", "dtype", "device", "name", "requires_grad", "grad", "_ctx", "source_id")
+    __slots__ = ("shape", "dtype", "device", "name", "requires_grad", "grad", "_ctx", "source_id", "__weakref__")
 
     def __init__(self, t):
         self.shape, self.dtype, self.device, self.name = t.shape, t.dtype, t.device, t.name
@@ -528,6 +531,12 @@ def record_grad_norms():
     """`with record_grad_norms(): loss.backward()` stores on every node the norm
     of the gradient flowing out of it (`fn.grad_norm`), for gradient-flow drawings."""
     return _Flag("record_grad_norms", True)
+
+
+def observe(callback):
+    """`with observe(f):` calls f(node, output arrays) for every node recorded inside (the
+    drawing keeps value statistics this way, viz.record_values)."""
+    return _Flag("observer", callback)
 
 
 def is_recording_grad_norms():

@@ -11,6 +11,8 @@ sampled before and after training and writes into its output folder:
     loss.png        the same curve, when matplotlib is installed
     unrolled.dot    the graph of a few unrolled LSTM steps, one cluster per step
     unrolled.svg    that graph drawn, when Graphviz's `dot` program is installed
+    graph.html      that graph as a page to explore in a browser (hover a node, step
+                    through the backward pass), also when `dot` is installed
 """
 
 import argparse
@@ -127,11 +129,13 @@ def write_loss_curve(out, losses):
 
 
 def write_unrolled_graph(out, model, vocab, device, steps=3):
-    """The graph of `steps` unrolled LSTM steps on one short window: .dot always, .svg when dot exists."""
+    """The graph of `steps` unrolled LSTM steps on one short window: .dot always, .svg and
+    the interactive graph.html when dot exists."""
     ids = tr.tensor(vocab.encode(PRIME[:1] * (steps + 1))[None, :], device=device)
     trained_impl, model.lstm.impl = model.lstm.impl, "composite"  # every step drawn, not one fused node
     try:
-        logits, _ = model(ids[:, :steps])
+        with viz.record_values():  # each op's min, max, mean and norm, for the page's tooltips
+            logits, _ = model(ids[:, :steps])
     finally:
         model.lstm.impl = trained_impl
     loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), ids[:, 1:].reshape(-1))
@@ -139,6 +143,9 @@ def write_unrolled_graph(out, model, vocab, device, steps=3):
     written = [Path(viz.render(graph, out / "unrolled.dot"))]
     if viz.dot_available():
         written.append(Path(viz.render(graph, out / "unrolled.svg")))
+        with tr.record_grad_norms():  # the page's backward stepper colours nodes by these norms
+            loss.backward()
+        written.append(Path(viz.to_html(loss, out / "graph.html", params=model)))
     return written
 
 

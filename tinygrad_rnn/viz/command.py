@@ -4,17 +4,24 @@
     tinygrad-rnn graph --model rnn --steps 100 --elide 3 -o rnn100.png
     tinygrad-rnn graph --model gru --steps 8 --collapse --grad-flow -o gru.pdf
     tinygrad-rnn graph --model rnn --steps 30 --plot-norms norms.png -o rnn.svg
+    tinygrad-rnn graph --model lstm --steps 100 -o graph.html     # the interactive page
 
 The model reads a random (steps, batch=2, 3) input with hidden size 4; the loss
 is the mean square of the last step's output, so with --grad-flow the colours
 show the gradient fading (or growing) back through time. The format comes from
-the extension of -o: .svg, .png, .pdf, or .dot for the source alone.
+the extension of -o: .svg, .png, .pdf, or .dot for the source alone; .html
+writes the interactive page (`tr.viz.to_html`), whose backward stepper always
+has the gradient norms to colour by, so the backward runs for it with or without --grad-flow.
 """
+
+from contextlib import nullcontext
 
 from .. import Tensor, manual_seed, nn, randn, record_grad_norms, scope
 from .draw import draw_graph
 from .grad_flow import plot_grad_norms
+from .html import to_html
 from .render import render
+from .values import record_values
 
 MODELS = ("rnn", "lstm", "gru", "attention")
 INPUT_SIZE, HIDDEN_SIZE, BATCH = 3, 4, 2
@@ -63,7 +70,8 @@ def add_arguments(parser):
                         help="also plot ||dL/dh_t|| per step for a tanh RNN, an LSTM and a GRU (needs matplotlib)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("-o", "--output", default="graph.svg",
-                        help="output file; .svg, .png, .pdf or .dot (default graph.svg)")
+                        help="output file: .svg, .png, .pdf, .dot, or .html for the interactive page "
+                             "(default graph.svg)")
 
 
 def run(args):
@@ -73,12 +81,14 @@ def run(args):
     manual_seed(args.seed)
     model = build_model(args.model, impl=impl)
     x = randn(args.steps, BATCH, INPUT_SIZE)
-    loss = last_step_loss(model, x)
-    if args.grad_flow:
+    page = args.output.lower().endswith((".html", ".htm"))
+    with record_values() if page else nullcontext():  # the page's tooltips show each op's values
+        loss = last_step_loss(model, x)
+    if args.grad_flow or page:
         with record_grad_norms():
             loss.backward()
     graph = draw_graph(loss, params=model, collapse=args.collapse, elide=args.elide, grad_flow=args.grad_flow)
-    print(f"wrote {render(graph, args.output)}")
+    print(f"wrote {to_html(graph, args.output) if page else render(graph, args.output)}")
     if args.plot_norms:
         plot_grad_norms(compare_models(x, impl), path=args.plot_norms,
                         title=f"||dL/dh_t|| over {args.steps} steps, loss on the last step")

@@ -95,6 +95,7 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
             g.edge(dst, src, dir="back", minlen="0", weight="0", **attrs)
     if scale is not None:
         g.node("legend", _legend(scale), shape="plaintext", margin="0")
+    g.traced = shown  # the drawn nodes as data, by the keys the drawing uses (`to_html` reads them)
     return g
 
 

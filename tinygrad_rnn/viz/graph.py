@@ -6,7 +6,9 @@ graphs are fine) and returns
     nodes   one per op and one per leaf Tensor feeding an op; each knows its
             label parts (name, output shapes, dtype, device), the scope it is
             placed in and, after a backward under `record_grad_norms()`, the
-            norm of the gradient flowing out of it
+            norm of the gradient flowing out of it, and weak references to the
+            tensors holding its outputs (read by `to_html` for value statistics;
+            they keep nothing alive)
     edges   (producer, consumer) pairs in the direction data flows
 
 `group(graph, collapse, elide)` then decides what is shown: each time step's
@@ -17,6 +19,7 @@ data, so CPU and CuPy graphs are traced alike and nothing leaves the device
 """
 
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from .. import backend
@@ -37,6 +40,7 @@ class Node:
     grad_norm: float | None = None
     count: int = 0             # ops inside a collapsed step, steps inside an elision node
     steps: tuple = ()          # first and last step an elision node stands for
+    values: tuple = field(default=(), repr=False, compare=False)  # per output: a weak ref to its Tensor or its stats
 
 
 @dataclass
@@ -91,7 +95,7 @@ def trace(root, params=None):
         # an op may name itself for the drawing (a fused recurrent layer: "LSTM layer 0 forward, BPTT by hand")
         nodes[key] = Node(key, "output" if fn is root._ctx else "op", getattr(fn, "label", fn.name),
                           shapes=[shape for shape, _ in outs], dtype=outs[0][1], device=devices[fn],
-                          scope=tuple(fn.scope), grad_norm=fn.grad_norm)
+                          scope=tuple(fn.scope), grad_norm=fn.grad_norm, values=_op_values(fn, root))
         for node, leaf, _, _ in fn.inputs:
             if node is not None:
                 edges.append((keys[node], key))
@@ -110,6 +114,14 @@ def trace(root, params=None):
     # leaves first, so a drawing lists the parameters before the ops using them
     nodes = {k: nodes[k] for k in sorted(nodes, key=lambda k: not k.startswith("leaf"))}
     return Graph(nodes, list(dict.fromkeys(edges)))
+
+
+def _op_values(fn, root):
+    """What the page can show of an op's outputs: the root's tensor (still held), or the
+    statistics recorded under record_values() while the forward ran, else nothing."""
+    if fn is root._ctx:
+        return (weakref.ref(root),)
+    return tuple(getattr(fn, "value_stats", ()))
 
 
 def _device(fn, devices, root):
@@ -137,7 +149,7 @@ def _leaf_node(key, t, names):
         xp = backend.xp_of(t.grad.array)
         grad = float(xp.linalg.norm(t.grad.array.ravel()))
     return Node(key, kind, name or "input", shapes=[tuple(t.shape)], dtype=str(t.dtype),
-                device=str(t.device), grad_norm=grad)
+                device=str(t.device), grad_norm=grad, values=(weakref.ref(t),))
 
 
 def _common_prefix(scopes):
