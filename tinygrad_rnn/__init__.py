@@ -24,3 +24,4 @@ from . import nn, optim, viz  # noqa: E402
 from .serialization import CheckpointError, load, save  # noqa: E402
 
 __all__ += ["nn", "optim", "viz", "save", "load", "CheckpointError"]
+from . import cuda  # noqa: E402,F401  (tr.cuda.is_available(), as torch.cuda)
