@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tr
-from tinygrad_rnn import data
+from tinygrad_rnn import backend, data
 
 
 def test_pad_sequences_pads_to_the_longest_and_returns_lengths():
@@ -111,3 +111,18 @@ def test_char_vocab_maps_unknown_characters_when_asked():
 
 def test_char_vocab_counts_give_unigram_frequencies():
     assert data.CharVocab("aab").counts("aab").tolist() == [2, 1]
+
+
+def test_pad_sequences_pads_device_arrays_on_their_device(device):
+    rows = [backend.as_array(np.array([1, 2, 3]), device=device), np.array([4]), tr.tensor(np.array([5, 6]))]
+    padded, lengths = data.pad_sequences(rows, pad_value=-1)
+    assert backend.device_of(padded) == device and type(lengths) is np.ndarray
+    np.testing.assert_array_equal(backend.to_numpy(padded), [[1, 2, 3], [4, -1, -1], [5, 6, -1]])
+    np.testing.assert_array_equal(lengths, [3, 1, 2])
+
+
+def test_char_vocab_decodes_ids_from_any_device(device):
+    vocab = data.CharVocab("hello")
+    ids = vocab.encode("hole")
+    assert vocab.decode(backend.as_array(ids, device=device)) == "hole"
+    assert vocab.decode(tr.tensor(ids, device=device)) == "hole"

@@ -61,6 +61,40 @@ def test_clip_grad_norm_returns_total_and_bounds_the_norm(device):
     assert after == pytest.approx(1.0, rel=1e-5)
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1.5, math.inf])
+def test_clip_grad_norm_keeps_the_norms_on_the_gradients_device(norm_type, device):
+    params = grads_of(arrays(), device, dtype=tr.float32)
+    total = nn.utils.clip_grad_norm_(params, 0.5, norm_type=norm_type)
+    assert isinstance(total, tr.Tensor) and total.shape == () and total.device == device
+    assert total.dtype == np.float32
+    expected = nn.utils.clip_grad_norm_(grads_of(arrays(), dtype=tr.float32), 0.5, norm_type=norm_type)
+    assert total.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert all(p.grad.device == device and p.grad.dtype == np.float32 for p in params)
+
+
+def test_clip_grad_norm_raises_on_nonfinite_norm_on_every_device_when_asked(device):
+    params = grads_of([np.array([1.0, np.inf])], device)
+    with pytest.raises(RuntimeError, match="clip_grad_norm_: the total norm of order 2.0 of the gradients is inf"):
+        nn.utils.clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_norm_refuses_gradients_on_cpu_and_cuda():
+    if not tr.cuda_available():
+        pytest.skip("cuda: needs a second device")
+    params = grads_of(arrays()[:1]) + grads_of(arrays()[1:], "cuda")
+    with pytest.raises(tr.DeviceError, match="clip_grad_norm_: the gradients are on cpu, cuda; clip the parameters "
+                                             "of each device with their own call"):
+        nn.utils.clip_grad_norm_(params, 1.0)
+
+
+def test_clip_grad_value_stays_on_the_device(device):
+    params = grads_of(arrays(), device)
+    nn.utils.clip_grad_value_(params, 0.7)
+    for p, a in zip(params, arrays()):
+        assert p.grad.device == device
+        np.testing.assert_array_equal(p.grad.numpy(), np.clip(a, -0.7, 0.7))
+
+
 def test_clip_grad_norm_skips_parameters_without_gradient_and_takes_a_single_tensor():
     p = grads_of([np.array([3.0, 4.0])])[0]
     idle = tr.ones(2, requires_grad=True)

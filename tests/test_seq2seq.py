@@ -162,3 +162,38 @@ def test_tokens_may_be_lists_arrays_or_tensors():
     assert from_lists == pytest.approx(from_tensors)
     with pytest.raises(tr.OpError, match="Seq2Seq: tokens must be integers, got dtype float32"):
         m.loss(SRC.astype(np.float32), TARGET, LENGTHS)
+
+
+def test_tokens_are_copied_to_the_models_device_from_lists_and_arrays(device):
+    m = model().to(device)
+    src = tr.backend.as_array(SRC, device=device)
+    from_device = m.loss(src, TARGET.tolist(), LENGTHS)
+    assert from_device.device == device
+    assert from_device.item() == pytest.approx(m.loss(SRC.tolist(), TARGET, LENGTHS).item(), rel=1e-6)
+    hyps = m.greedy(src, LENGTHS, max_len=3)
+    assert [len(h.tokens) <= 3 for h in hyps] == [True, True]
+
+
+def test_tokens_on_another_device_than_the_model_are_refused(device):
+    if device == "cpu":
+        pytest.skip("needs a second device")
+    m = model().to(device)
+    with pytest.raises(tr.DeviceError, match="Seq2Seq: the tokens are on cpu but the model is on cuda; move them "
+                                             r"with \.to\('cuda'\)"):
+        m.greedy(tr.tensor(SRC), LENGTHS)
+    with pytest.raises(tr.DeviceError, match="Seq2Seq: the tokens are on cpu but the model is on cuda"):
+        m.loss(tr.tensor(SRC, device=device), tr.tensor(TARGET), LENGTHS)
+
+
+def test_scheduled_sampling_draws_on_the_models_device(device):
+    m = model().to(device)
+    tr.manual_seed(3)
+    first = m.loss(SRC, TARGET, LENGTHS, teacher_forcing=0.5).item()
+    tr.manual_seed(3)
+    assert m.loss(SRC, TARGET, LENGTHS, teacher_forcing=0.5).item() == first
+
+
+def test_beam_search_runs_on_the_models_device(device):
+    m = model(cell="lstm").to(device)
+    hyps = m.beam_search(SRC, LENGTHS, beam_width=3, max_len=4)
+    assert len(hyps) == 2 and all(len(h.tokens) <= 4 for h in hyps)

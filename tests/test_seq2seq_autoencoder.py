@@ -93,3 +93,14 @@ def test_a_clean_autoencoder_reconstructs_a_tiny_batch_it_overfits():
     assert [h.tokens for h in model.reconstruct(tr.tensor(SRC), LENGTHS)] == [[4, 5, 6, 7, 8], [9, 8, 7]]
     assert [h.tokens for h in model.reconstruct(tr.tensor(SRC), LENGTHS, beam_width=3)] == [[4, 5, 6, 7, 8],
                                                                                             [9, 8, 7]]
+
+
+def test_code_and_reconstruction_run_on_the_models_device(device):
+    model = autoencoder(drop_prob=0.2).to(device)
+    code = model.code(SRC, LENGTHS)
+    assert code.device == device and code.shape == (2, 12)
+    cpu = autoencoder(drop_prob=0.2)
+    cpu.load_state_dict(model.state_dict())
+    np.testing.assert_allclose(code.numpy(), cpu.code(SRC, LENGTHS).numpy(), rtol=1e-5, atol=1e-6)
+    loss = model.reconstruction_loss(tr.backend.as_array(SRC, device=device), LENGTHS)
+    assert loss.device == device and np.isfinite(loss.item())

@@ -2,7 +2,7 @@
 recurrent networks and attention built from its ops, and drawings of the
 unrolled graph. Its names follow PyTorch's: `import tinygrad_rnn as torch`."""
 
-from . import data, nn, optim, viz
+from . import cuda, data, nn, optim, viz
 from .autograd import Function, current_scope, detect_anomaly, enable_grad, is_anomaly_enabled
 from .autograd import is_grad_enabled, no_grad, record_grad_norms, scope, set_grad_enabled
 from .backend import DeviceError, cuda_available, manual_seed

@@ -6,7 +6,16 @@ backend means editing this file only.
 
 Devices are plain strings: "cpu" (NumPy) and "cuda" (CuPy). CuPy is imported
 lazily, the first time it is needed, so importing the library never pays for
-it and never fails without it.
+it and never fails without it. "cuda" counts as available only once a tiny
+elementwise kernel (compiled by NVRTC) and a cuBLAS matmul have run and given
+the right numbers: a driver that sees a GPU is not enough.
+
+Random numbers come from two generators, both reseeded by `manual_seed(n)`:
+one on the host (NumPy's PCG64) for CPU tensors, initialisation and data, and
+one on the GPU (CuPy's, cuRAND's XORWOW) for what is drawn per step on CUDA
+(dropout masks), so no mask crosses the bus. The same seed repeats each
+generator's numbers run after run, but CPU and CUDA are different generators:
+a dropout mask drawn on CUDA is not the one the CPU draws for the same seed.
 """
 
 import numpy as np
@@ -18,10 +27,13 @@ float64 = np.float64
 int64 = np.int64
 
 DEVICES = ("cpu", "cuda")
-INSTALL_HINT = "install the extra with `pip install tinygrad_rnn[cuda]` (CuPy for CUDA 12)"
+INSTALL_HINT = ("install CuPy with the extra that matches the driver's CUDA major version (the \"CUDA Version\" "
+                "`nvidia-smi` prints): `pip install tinygrad_rnn[cuda12]` or `pip install tinygrad_rnn[cuda13]`")
+CTK_HINT = ("`pip install \"cupy-cuda12x[ctk]\"` (or \"cupy-cuda13x[ctk]\" for a CUDA 13 driver) brings NVRTC and "
+            "cuBLAS from PyPI; a CUDA Toolkit installation provides them too")
 
-_cupy = None          # the cupy module once imported
-_cupy_error = None    # why it could not be used, once we know
+_cupy = None          # the cupy module once it has passed the probe
+_cupy_error = None    # why it cannot be used, once we know
 _array_types = (np.ndarray,)
 
 
@@ -29,8 +41,40 @@ class DeviceError(RuntimeError):
     """A device was asked for that is not there, or two devices met in one op."""
 
 
+def _probe(cupy):
+    """Why CuPy cannot compute on this machine, or None when it can.
+
+    Each piece CuPy needs is tried in the order it is needed, so the answer names
+    the first one missing: the driver and a visible GPU, NVRTC (CuPy compiles
+    every elementwise kernel at its first use), cuBLAS (matrix products)."""
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver missing or broken: CuPy raises its own types
+        return (f"CuPy is installed but no CUDA GPU is available: the CUDA driver could not be asked for devices "
+                f"({exc}); install or update the NVIDIA driver (`nvidia-smi` must list the GPU)")
+    if count == 0:
+        return ("CuPy is installed but no CUDA GPU is available: the driver reports no device; it needs an NVIDIA GPU "
+                "with a working driver (`nvidia-smi` must list it; an empty CUDA_VISIBLE_DEVICES hides every GPU)")
+    try:
+        got = cupy.asnumpy(cupy.arange(4, dtype=cupy.float32) * 2 + 1)
+    except Exception as exc:
+        return (f"CuPy sees {count} GPU(s) but could not compile and run an elementwise kernel "
+                f"({type(exc).__name__}: {exc}); CuPy compiles kernels with NVRTC: {CTK_HINT}")
+    if not np.array_equal(got, [1, 3, 5, 7]):
+        return f"CuPy sees {count} GPU(s) but a test kernel computed {got.tolist()} instead of [1, 3, 5, 7]"
+    try:
+        m = cupy.asarray(np.array([[1, 2], [3, 4]], dtype=np.float32))
+        product = cupy.asnumpy(m @ m)
+    except Exception as exc:
+        return (f"CuPy runs kernels on the GPU but a cuBLAS matrix product failed ({type(exc).__name__}: {exc}); "
+                f"{CTK_HINT}")
+    if not np.array_equal(product, [[7, 10], [15, 22]]):
+        return f"CuPy sees {count} GPU(s) but a cuBLAS matrix product computed {product.tolist()}"
+    return None
+
+
 def _load_cupy():
-    """Import CuPy and check for a GPU; remember the answer either way."""
+    """Import CuPy and probe the GPU; remember the answer either way."""
     global _cupy, _cupy_error, _array_types
     if _cupy is not None or _cupy_error is not None:
         return _cupy
@@ -39,15 +83,8 @@ def _load_cupy():
     except ImportError as exc:
         _cupy_error = f"CuPy is not installed ({exc}); {INSTALL_HINT}"
         return None
-    try:
-        count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:  # CUDA driver missing or broken: CuPy raises its own types
-        count, reason = 0, f": {exc}"
-    else:
-        reason = ""
-    if count == 0:
-        _cupy_error = (f"CuPy is installed but no CUDA GPU is available{reason}; it needs an NVIDIA GPU with a "
-                       f"working driver (the extra `pip install tinygrad_rnn[cuda]` is CuPy for CUDA 12)")
+    _cupy_error = _probe(cupy)
+    if _cupy_error is not None:
         return None
     _cupy = cupy
     _array_types = (np.ndarray, cupy.ndarray)
@@ -55,14 +92,19 @@ def _load_cupy():
 
 
 def cuda_available():
-    """True when CuPy is installed and sees at least one GPU."""
+    """True when CuPy is installed and a kernel and a cuBLAS matmul run on a GPU."""
     return _load_cupy() is not None
 
 
 def cuda_unavailable_reason():
-    """Why "cuda" cannot be used, or None when it can."""
+    """Why "cuda" cannot be used (which piece is missing, and how to install it), or None when it can."""
     _load_cupy()
     return _cupy_error
+
+
+def cuda_device_count():
+    """How many GPUs CuPy sees; 0 when "cuda" cannot be used at all."""
+    return _cupy.cuda.runtime.getDeviceCount() if _load_cupy() is not None else 0
 
 
 def check_device(device):
@@ -100,17 +142,41 @@ def as_array(data, dtype=None, device=None):
     """Turn data (array, nested lists, scalar) into an array on `device`.
 
     Python floats become float32 (the library's default); arrays keep their
-    dtype unless one is given.
+    dtype unless one is given. Nested lists holding GPU arrays (a list of 0-d
+    results, say) are stacked on the GPU, never read back to the host.
     """
-    device = check_device(device) if device is not None else (device_of(data) if is_array(data) else "cpu")
-    xp = xp_for(device)
     if is_array(data):
+        device = check_device(device) if device is not None else device_of(data)
         arr = data if device_of(data) == device else to_device(data, device)
         return arr.astype(dtype, copy=False) if dtype is not None else arr
+    if _cupy is not None and isinstance(data, (list, tuple)) and _holds_device_array(data):
+        arr = _stack_on_device(data)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        elif arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        return arr if device is None else to_device(arr, device)
+    xp = xp_for(device)
     arr = np.asarray(data, dtype=dtype)
     if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.generic):
         arr = arr.astype(np.float32)
     return xp.asarray(arr) if xp is not np else arr
+
+
+def _holds_device_array(data):
+    return any(_holds_device_array(v) if isinstance(v, (list, tuple)) else isinstance(v, _cupy.ndarray)
+               for v in data)
+
+
+def _stack_on_device(data):
+    """Nested lists of GPU arrays (and numbers, uploaded one by one) -> one GPU array, as np.asarray would
+    build it on the host. Shapes that do not stack raise ValueError, as NumPy's ragged lists do."""
+    parts = [_stack_on_device(v) if isinstance(v, (list, tuple)) else v for v in data]
+    parts = [p if isinstance(p, _cupy.ndarray) else _cupy.asarray(p) for p in parts]
+    shapes = {p.shape for p in parts}
+    if len(shapes) > 1:
+        raise ValueError(f"the elements have different shapes {sorted(shapes)}; they must stack")
+    return _cupy.stack(parts)
 
 
 def to_device(array, device):
@@ -135,15 +201,33 @@ def scatter_add(target, index, values):
         cupyx.scatter_add(target, index, values)
 
 
-# One generator for the whole library, on the host, so the same seed draws the
-# same numbers whatever the device; arrays are moved after they are drawn.
-_rng = np.random.default_rng(0)
+# ---- random numbers: one generator per device, both reseeded by manual_seed ----
+_host_rng = np.random.default_rng(0)
+_cuda_seed = 0
+_cuda_rng = None  # made at the first CUDA draw, so seeding never imports CuPy
 
 
 def manual_seed(seed):
-    global _rng
-    _rng = np.random.default_rng(seed)
+    """Reseed the host generator and the CUDA one with `seed`."""
+    global _host_rng
+    _host_rng = np.random.default_rng(seed)
+    cuda_manual_seed(seed)
 
 
-def rng():
-    return _rng
+def cuda_manual_seed(seed):
+    """Reseed the CUDA generator only (torch.cuda.manual_seed); no GPU needed until it draws."""
+    global _cuda_seed, _cuda_rng
+    _cuda_seed, _cuda_rng = seed, None
+
+
+def rng(device="cpu"):
+    """The generator that draws on `device`: NumPy's for "cpu" (and None), CuPy's for "cuda".
+
+    Both have `random(shape)`, `standard_normal(shape)` and `integers(...)`; a
+    CUDA draw returns a GPU array and costs no host<->device copy."""
+    global _cuda_rng
+    if device != "cuda":
+        return _host_rng
+    if _cuda_rng is None:
+        _cuda_rng = xp_for("cuda").random.default_rng(_cuda_seed)
+    return _cuda_rng

@@ -489,10 +489,12 @@ class TensorMethods:
         out = []
         for i in items:
             if isinstance(i, TensorMethods):
-                if type(i._data) is not type(self._data):
+                if type(i._data) is not type(self._data) and i.device != "cpu":
                     raise backend.DeviceError(f"getitem: the index is on {i.device} but the tensor is on "
-                                              f"{self.device}")
-                i = i._data.copy()  # the graph keeps it: a later change of the index tensor must not reach it
+                                              f"{self.device}; move the index with .to('{self.device}')")
+                # a private copy: the graph keeps it, and a later change of the index tensor must not reach it
+                # (a host index for a GPU tensor is checked on the host and uploaded by the op)
+                i = i._data.copy()
             out.append(i)
         return tuple(out) if isinstance(index, tuple) else out[0]
 

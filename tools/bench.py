@@ -158,7 +158,7 @@ def synchronizer(device):
 
     def sync():
         cupy.cuda.Device().synchronize()
-        if torch_available():
+        if torch_available() and _torch_cuda():  # a CPU-only torch has no CUDA to wait for
             import torch
             torch.cuda.synchronize()
     return sync

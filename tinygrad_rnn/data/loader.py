@@ -18,13 +18,24 @@ from collections import namedtuple
 from .. import backend
 from ..backend import np
 from ..creation import tensor
+from ..tensor import Tensor
 
 Batch = namedtuple("Batch", ["inputs", "lengths", "targets", "target_lengths"])
 
 
 def pad_sequences(sequences, pad_value=0, dtype=None):
-    """(padded (n, T_max, ...), lengths (n,)) from n arrays of shape (T_i, ...)."""
-    arrays = [np.asarray(s) for s in sequences]
+    """(padded (n, T_max, ...), lengths (n,)) from n arrays (or Tensors, or lists) of shape (T_i, ...).
+
+    The padded array is built where the sequences are: on a GPU when any of them is
+    there (no copy to the host and back), else on the host; lengths is a host int64 array."""
+    arrays = [s.array if isinstance(s, Tensor) else s for s in sequences]
+    xp = np
+    if any(backend.device_of(a) == "cuda" for a in arrays if backend.is_array(a)):
+        xp = backend.xp_for("cuda")
+        arrays = [backend.as_array(a, device="cuda") if backend.is_array(a) else xp.asarray(np.asarray(a))
+                  for a in arrays]
+    else:
+        arrays = [np.asarray(a) for a in arrays]
     if not arrays:
         raise ValueError("pad_sequences: got no sequences")
     tail = arrays[0].shape[1:]
@@ -33,7 +44,7 @@ def pad_sequences(sequences, pad_value=0, dtype=None):
             raise ValueError(f"pad_sequences: sequence {i} has shape {a.shape}, expected (length, *{tail}) "
                              "like the first one")
     lengths = np.array([len(a) for a in arrays], dtype=np.int64)
-    out = np.full((len(arrays), int(lengths.max()), *tail), pad_value,
+    out = xp.full((len(arrays), int(lengths.max()), *tail), pad_value,
                   dtype=dtype or np.result_type(*[a.dtype for a in arrays]))
     for i, a in enumerate(arrays):
         out[i, :len(a)] = a

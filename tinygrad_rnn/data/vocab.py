@@ -5,6 +5,7 @@
     vocab.decode(ids) == "hello"
 """
 
+from .. import backend
 from ..backend import np
 
 
@@ -36,11 +37,12 @@ class CharVocab:
                            f"{len(self)} characters; build the vocabulary from this text or pass unknown=") from None
 
     def decode(self, ids):
-        """The string for a sequence of ids (list, array or Tensor)."""
+        """The string for a sequence of ids (list, array or Tensor; GPU ids are copied back once)."""
         if hasattr(ids, "numpy"):
             ids = ids.numpy()
+        ids = backend.to_numpy(ids) if backend.is_array(ids) else np.asarray(ids)
         out = []
-        for i in np.asarray(ids).reshape(-1).tolist():
+        for i in ids.reshape(-1).tolist():
             if not 0 <= i < len(self.chars):
                 raise IndexError(f"CharVocab.decode: id {i} is outside the vocabulary (0..{len(self) - 1})")
             out.append(self.chars[i])

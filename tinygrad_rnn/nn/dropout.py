@@ -1,6 +1,9 @@
 """Dropout: zero each element with probability p while training, scaling the
 survivors by 1 / (1 - p) so that the expected value is unchanged (inverted
-dropout); the identity in eval mode."""
+dropout); the identity in eval mode.
+
+The mask is drawn by the generator of x's device (see backend.rng), so on a
+GPU it is made there and never copied from the host."""
 
 from .. import backend
 from ..errors import OpError
@@ -13,9 +16,9 @@ def dropout(x, p=0.5, training=True):
         raise OpError(f"dropout: probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
-    keep = backend.rng().random(x.shape) >= p
+    keep = backend.rng(x.device).random(x.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return x * backend.as_array(keep * scale, dtype=x.dtype, device=x.device)
+    return x * (keep.astype(x.dtype) * x.dtype.type(scale))
 
 
 class Dropout(Module):

@@ -1,9 +1,10 @@
 """Embedding: a lookup table from integer ids to learned vectors."""
 
+import math
 import numbers
 
 from .. import backend
-from ..autograd import Function, no_grad
+from ..autograd import Function, is_anomaly_enabled, no_grad
 from ..errors import OpError
 from ..tensor import Tensor
 from . import init
@@ -15,18 +16,28 @@ class EmbeddingLookup(Function):
     """out = W[ids],  W: (num_embeddings, dim), ids: any integer shape -> ids.shape + (dim,)
 
     dW[k] = sum of g over the positions whose id is k (repeats accumulate), and
-    the row `padding_idx` gets no gradient at all, as in PyTorch."""
+    the row `padding_idx` gets no gradient at all, as in PyTorch.
+
+    `invalid` (ids' shape, boolean, or None) marks ids outside [0, num_embeddings)
+    that were not checked on the host (GPU ids, see `embedding`): their rows read
+    as nan and send no gradient, where CuPy would silently wrap them around."""
 
 
-    def __init__(self, ids, padding_idx=None):
-        self.ids, self.padding_idx = ids, padding_idx
+    def __init__(self, ids, padding_idx=None, invalid=None):
+        self.padding_idx, self.invalid = padding_idx, invalid
+        self.ids = ids if invalid is None else backend.xp_of(ids).where(invalid, 0, ids)
 
     def forward(self, weight):
         self.shape = weight.shape
-        return weight[self.ids]
+        rows = weight[self.ids]
+        if self.invalid is None:
+            return rows
+        return backend.xp_of(rows).where(self.invalid[..., None], rows.dtype.type(math.nan), rows)
 
     def backward(self, g):
         xp = backend.xp_of(g)
+        if self.invalid is not None:
+            g = xp.where(self.invalid[..., None], g.dtype.type(0), g)
         dw = xp.zeros(self.shape, dtype=g.dtype)
         backend.scatter_add(dw, self.ids.reshape(-1), g.reshape(-1, self.shape[1]))
         if self.padding_idx is not None:
@@ -35,17 +46,39 @@ class EmbeddingLookup(Function):
 
 
 def embedding(ids, weight, padding_idx=None):
-    """Rows of `weight` picked by integer `ids` (a Tensor, array or list)."""
-    ids = ids.array if isinstance(ids, Tensor) else backend.as_array(ids, device=weight.device)
+    """Rows of `weight` picked by integer `ids` (a Tensor, array or list).
+
+    Ids given on the host (lists, NumPy arrays) are checked to lie in [0, num_embeddings)
+    there, before they are copied to the weight's device. Ids already on a GPU are checked on
+    the GPU without making it wait (a lookup a step must not stop the GPU): an id out
+    of range reads a row of nan, so the loss turns nan, and adds no gradient; under
+    `tr.detect_anomaly()` they are read back and raise the same error as on the CPU.
+    """
+    n, given_tensor = weight.shape[0], isinstance(ids, Tensor)
+    ids = ids.array if given_tensor else ids if backend.is_array(ids) else backend.np.asarray(ids)
     if ids.dtype.kind not in "iu":
         raise OpError(f"embedding: ids must be integers, got dtype {ids.dtype}")
+    checked = False
+    if not given_tensor and backend.device_of(ids) != weight.device:
+        if weight.device == "cuda":  # host ids for a GPU weight: checked before they are copied
+            _check_ids(ids, n)
+            checked = True
+        ids = backend.to_device(ids, weight.device)
     if backend.device_of(ids) != weight.device:
         raise backend.DeviceError(f"embedding: ids are on {backend.device_of(ids)} but the weight is on "
                                   f"{weight.device}; move them with .to(device)")
-    n = weight.shape[0]
+    invalid = None
+    if weight.device == "cpu" or is_anomaly_enabled():
+        _check_ids(ids, n)
+    elif not checked:
+        invalid = (ids < 0) | (ids >= n)
+    return EmbeddingLookup.apply(weight, ids=ids, padding_idx=padding_idx, invalid=invalid)
+
+
+def _check_ids(ids, n):
+    """Raise unless every id lies in [0, n) (reads GPU ids back: call it for host ids, or when asked)."""
     if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= n):
         raise OpError(f"embedding: ids must lie in [0, {n}), got values from {int(ids.min())} to {int(ids.max())}")
-    return EmbeddingLookup.apply(weight, ids=ids, padding_idx=padding_idx)
 
 
 class Embedding(Module):

@@ -7,7 +7,10 @@ are not `ignore_index` (the number of them without class weights); when every
 target is ignored that is 0 / 0 = nan, with zero gradients, as in PyTorch.
 """
 
+import math
+
 from .. import backend
+from ..autograd import Function, is_anomaly_enabled
 from ..errors import OpError
 from ..tensor import Tensor
 from .logsigmoid import logsigmoid
@@ -103,6 +106,56 @@ def _class_scores_2d(scores, target, op):
     return scores.reshape(-1, scores.shape[-1])
 
 
+class PickTarget(Function):
+    """out_i = x[i, y_i],  x: (N, C), y: (N,) ints in [0, C) -> (N,);  dx: zeros with g_i at (i, y_i).
+
+    The targets' own gather, so that the ids (already in range) are not checked
+    again as a user's index would be."""
+
+    checks_versions = False  # backward never reads x
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def forward(self, x):
+        self.shape = x.shape
+        self.rows = backend.xp_of(x).arange(x.shape[0])
+        return x[self.rows, self.ids]
+
+    def backward(self, g):
+        dx = backend.xp_of(g).zeros(self.shape, dtype=g.dtype)
+        dx[self.rows, self.ids] = g
+        return dx
+
+
+def _target_ids(op, target, device, ignore_index, input_shape):
+    """Class-index targets as an integer array on `device`, and whether their range was checked already:
+    targets given on the host for a GPU input are checked there, before they are copied."""
+    ids = target.array if isinstance(target, Tensor) else target if backend.is_array(target) else \
+        backend.np.asarray(target)
+    if ids.dtype.kind not in "iu":
+        raise OpError(f"{op}: class-index target must hold integers, got dtype {ids.dtype} "
+                      "(class probabilities are taken only by cross_entropy, with the input's shape)")
+    checked = False
+    if not isinstance(target, Tensor) and backend.device_of(ids) != device:
+        if device == "cuda" and len(input_shape) >= 1:
+            n_classes = input_shape[1] if len(input_shape) > 1 else input_shape[0]
+            _check_target_range(op, ids.reshape(-1), n_classes, ignore_index)
+            checked = True
+        ids = backend.to_device(ids, device)
+    if backend.device_of(ids) != device:
+        raise backend.DeviceError(f"{op}: target is on {backend.device_of(ids)} but input is on {device}")
+    return ids, checked
+
+
+def _check_target_range(op, ids, n_classes, ignore_index):
+    """Raise unless every target is a class in [0, n_classes) or ignore_index (reads GPU ids back)."""
+    bad = (ids != ignore_index) & ((ids < 0) | (ids >= n_classes))
+    if ids.size and bool(bad.any()):
+        raise OpError(f"{op}: target {int(ids[bad][0])} is out of bounds for {n_classes} classes "
+                      f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})")
+
+
 def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, label_smoothing):
     """The loss of log-probabilities against class indices, as PyTorch defines it:
 
@@ -110,12 +163,7 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
         l_i = 0 where y_i == ignore_index,  mean = sum_i l_i / sum_{i not ignored} w[y_i]
     """
     _check_reduction(op, reduction)
-    ids = target.array if isinstance(target, Tensor) else backend.as_array(target, device=log_probs.device)
-    if ids.dtype.kind not in "iu":
-        raise OpError(f"{op}: class-index target must hold integers, got dtype {ids.dtype} "
-                      "(class probabilities are taken only by cross_entropy, with the input's shape)")
-    if backend.device_of(ids) != log_probs.device:
-        raise backend.DeviceError(f"{op}: target is on {backend.device_of(ids)} but input is on {log_probs.device}")
+    ids, host_checked = _target_ids(op, target, log_probs.device, ignore_index, log_probs.shape)
     target_shape = tuple(ids.shape)
     flat = _class_scores_2d(log_probs, ids, op)
     dtype = log_probs.dtype
@@ -123,11 +171,12 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
     n_classes = flat.shape[1]
     ids = ids.reshape(-1)
     kept = ids != ignore_index
-    if ids.size:
+    bad = None
+    if backend.device_of(ids) == "cpu" or is_anomaly_enabled():
+        _check_target_range(op, ids, n_classes, ignore_index)
+    elif not host_checked:  # GPU targets: an out-of-range one makes the loss nan instead of a sync per call
         bad = kept & ((ids < 0) | (ids >= n_classes))
-        if bool(bad.any()):
-            raise OpError(f"{op}: target {int(ids[bad][0])} is out of bounds for {n_classes} classes "
-                          f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})")
+        kept = kept & ~bad
     safe_ids = xp.where(kept, ids, 0)
     if weight is not None:
         class_weight = backend.as_array(weight.array if isinstance(weight, Tensor) else weight,
@@ -139,8 +188,10 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
     else:
         class_weight = None
         target_weight = kept.astype(dtype)
+    if bad is not None:
+        target_weight = xp.where(bad, dtype.type(math.nan), target_weight)
 
-    picked = flat[xp.arange(ids.size), safe_ids]
+    picked = PickTarget.apply(flat, ids=safe_ids)
     loss = -picked * target_weight
     if label_smoothing:
         smooth = flat * class_weight if class_weight is not None else flat

@@ -5,7 +5,7 @@ came from."""
 import operator
 
 from ..autograd import Function
-from ..backend import as_array, device_of, int64, is_array, scatter_add, xp_of
+from ..backend import as_array, device_of, int64, is_array, scatter_add, to_numpy, xp_of
 from ..errors import OpError
 
 
@@ -90,21 +90,47 @@ class Expand(Function):
 
 def index_arrays(index, x):
     """Lists and host arrays inside an index become arrays on x's device (Tensor.__getitem__
-    has already turned Tensors into their arrays)."""
+    has already turned Tensors into their arrays).
+
+    NumPy raises for an integer-array index past its axis' end; CuPy wraps it
+    around silently (x[[0, 5]] on 3 elements reads x[[0, 2]]). So for a CUDA x
+    every integer array is range-checked before use: on the host when it came
+    from the host (lists, NumPy arrays: no sync), and with one read-back when it
+    is already on the GPU (so index with host data inside a training loop)."""
     device = device_of(x)
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for item in items:
-        if isinstance(item, list) and not item:
-            item = as_array(item, dtype=int64, device=device)  # [] selects nothing (not a float array)
-        elif isinstance(item, list) or is_array(item):
-            item = as_array(item, device=device)
+        if isinstance(item, list):  # [] selects nothing (an int64 array, not a float one)
+            item = as_array(item, dtype=int64 if not item else None, device="cpu")
         out.append(item)
+    if device == "cuda":
+        _check_index_range(out, x.shape)
+    out = [as_array(item, device=device) if is_array(item) else item for item in out]
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
 def _has_arrays(index):
     return any(is_array(i) for i in (index if isinstance(index, tuple) else (index,)))
+
+
+def _check_index_range(items, shape):
+    """Raise as NumPy would for an integer-array item past the end of the axis it indexes."""
+    width = [item.ndim if is_array(item) and item.dtype == bool else int(item is not None and item is not Ellipsis)
+             for item in items]
+    axis = 0
+    for item, w in zip(items, width):
+        if item is Ellipsis:
+            axis += len(shape) - sum(width)
+            continue
+        if is_array(item) and item.dtype.kind in "iu" and axis < len(shape):
+            size = shape[axis]
+            outside = (item < -size) | (item >= size)
+            if bool(outside.any()):
+                value = int(to_numpy(item)[to_numpy(outside)][0])
+                raise OpError(f"getitem: index {value} is out of bounds for axis {axis} with size {size} (a tensor "
+                              f"of shape {tuple(shape)}; CuPy would wrap it around instead of raising)")
+        axis += w
 
 
 def _may_repeat(index):

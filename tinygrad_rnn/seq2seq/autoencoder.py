@@ -11,6 +11,7 @@ with attention the model can also copy from the (corrupted) input.
 
 from .. import backend
 from ..autograd import no_grad
+from ..tensor import Tensor
 from .model import Seq2Seq, as_tokens
 from .noise import corrupt
 
@@ -54,7 +55,8 @@ class SequenceAutoencoder(Seq2Seq):
                        self.pad)
 
     def reconstruction_loss(self, src, src_lengths=None, teacher_forcing=1.0):
-        device = self._device()
+        device = self.device
+        src, src_lengths = self._host(src, src_lengths)  # read back once (if on a GPU) for the noise and targets
         noisy, noisy_lengths = self.corrupt(src, src_lengths)
         target = as_tokens(self.targets(src, src_lengths), type(self).__name__, device)
         return self.loss(as_tokens(noisy, type(self).__name__, device), target, noisy_lengths, teacher_forcing)
@@ -62,7 +64,7 @@ class SequenceAutoencoder(Seq2Seq):
     def code(self, src, src_lengths=None):
         """The fixed-size code z (batch, M') of each sequence (no noise, no graph)."""
         with no_grad():
-            return self.encoder(as_tokens(src, type(self).__name__), src_lengths)[1]
+            return self.encoder(as_tokens(src, type(self).__name__, self.device), src_lengths)[1]
 
     def reconstruct(self, src, src_lengths=None, beam_width=1, max_len=None):
         if beam_width > 1:
@@ -71,7 +73,13 @@ class SequenceAutoencoder(Seq2Seq):
 
     @staticmethod
     def _host(src, src_lengths):
+        """Tokens (batch, S) and lengths (batch,) as host arrays: the noise is drawn row by row on the host."""
         np = backend.np
-        tokens = src.numpy() if hasattr(src, "numpy") else np.asarray(src)
-        lengths = np.full(tokens.shape[0], tokens.shape[1]) if src_lengths is None else np.asarray(src_lengths)
+        tokens = _host_array(src)
+        lengths = np.full(tokens.shape[0], tokens.shape[1]) if src_lengths is None else _host_array(src_lengths)
         return tokens, lengths.astype(np.int64)
+
+
+def _host_array(x):
+    x = x.array if isinstance(x, Tensor) else x
+    return backend.to_numpy(x) if backend.is_array(x) else backend.np.asarray(x)

@@ -122,5 +122,4 @@ def _backtrack(history, b, k, beam, last_weights):
 
 
 def _reorder(state, rows):
-    index = backend.as_array(rows, device=state[0].device)
-    return tuple(s[index] for s in state)
+    return tuple(s[rows] for s in state)  # rows: a host index, range-checked on the host

@@ -63,7 +63,7 @@ def exact_match(model, sources, targets, batch_size=500, beam_width=1):
     model.eval()
     right = 0
     for start in range(0, len(sources), batch_size):
-        batch = encode_digits(sources[start:start + batch_size])
+        batch = encode_digits(sources[start:start + batch_size], device=model.device)
         max_len = batch.src.shape[1] + 2
         if beam_width > 1:
             outputs = model.beam_search(batch.src, batch.lengths, beam_width=beam_width, max_len=max_len)
@@ -102,7 +102,7 @@ def train_digit_task(task="reverse", min_len=3, max_len=8, steps=3000, batch_siz
     for step in range(1, steps + 1):
         src, tgt = digit_sequences(batch_size, min_len, max_len, task=task, rng=rng)
         keep = [i for i, s in enumerate(src) if tuple(s) not in held_out]
-        batch = encode_digits([src[i] for i in keep], [tgt[i] for i in keep])
+        batch = encode_digits([src[i] for i in keep], [tgt[i] for i in keep], device=model.device)
         loss = model.loss(batch.src, batch.target, batch.lengths, teacher_forcing=teacher_forcing)
         optimizer.zero_grad()
         loss.backward()

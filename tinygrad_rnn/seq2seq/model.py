@@ -27,8 +27,17 @@ from .beam_search import Hypothesis, beam_search
 
 
 def as_tokens(x, where, device=None):
-    """Integer tokens (Tensor, array or nested lists) -> int64 Tensor."""
-    t = x if isinstance(x, Tensor) else tensor(backend.np.asarray(x), device=device)
+    """Integer tokens (Tensor, array or nested lists) -> integer Tensor on `device` (the model's).
+
+    Lists and arrays are copied there; a Tensor on another device is refused, as
+    every op refuses to mix devices."""
+    if isinstance(x, Tensor):
+        if device is not None and x.device != device:
+            raise backend.DeviceError(f"{where}: the tokens are on {x.device} but the model is on {device}; "
+                                      f"move them with .to('{device}')")
+        t = x
+    else:
+        t = tensor(x, device=device)
     if t.dtype.kind not in "iu":
         raise OpError(f"{where}: tokens must be integers, got dtype {t.dtype}")
     return t
@@ -51,7 +60,7 @@ class Seq2Seq(Module):
 
     def encode(self, src, src_lengths=None):
         """-> (memory (batch, S, M), padding mask (batch, S) or None, initial decoder state)."""
-        src = as_tokens(src, type(self).__name__, self._device())
+        src = as_tokens(src, type(self).__name__, self.device)
         memory, summary = self.encoder(src, src_lengths)
         mask = None
         if src_lengths is not None:
@@ -59,7 +68,7 @@ class Seq2Seq(Module):
         return memory, mask, self.decoder.initial_state(summary)
 
     def forward(self, src, target, src_lengths=None, teacher_forcing=1.0):
-        device = self._device()
+        device = self.device
         src, target = as_tokens(src, type(self).__name__, device), as_tokens(target, type(self).__name__, device)
         if target.ndim != 2 or target.shape[0] != src.shape[0]:
             raise OpError(f"Seq2Seq: expected target of shape (batch, T) with batch {src.shape[0]}, "
@@ -81,7 +90,7 @@ class Seq2Seq(Module):
         guess = logits.array.argmax(axis=-1).astype(truth.dtype)
         if ratio <= 0.0:
             return guess
-        use_truth = backend.as_array(backend.rng().random(truth.shape[0]) < ratio, device=logits.device)
+        use_truth = backend.rng(logits.device).random(truth.shape[0]) < ratio  # drawn where the tokens are
         return backend.xp_of(truth).where(use_truth, truth, guess)
 
     def loss(self, src, target, src_lengths=None, teacher_forcing=1.0):
@@ -127,7 +136,7 @@ class Seq2Seq(Module):
             memory, mask, state = self.encode(src, src_lengths)
             batch = memory.shape[0]
             max_len = self._max_len(memory, max_len)
-            rows = backend.as_array(backend.np.repeat(backend.np.arange(batch), beam_width), device=memory.device)
+            rows = backend.np.repeat(backend.np.arange(batch), beam_width)  # a host index: checked, then copied
             memory = memory[rows]
             mask = None if mask is None else mask[rows]
             state = tuple(s[rows] for s in state)
@@ -139,8 +148,9 @@ class Seq2Seq(Module):
             finished = beam_search(step, state, batch, self.bos, self.eos, beam_width, max_len, length_penalty)
         return [f[0] for f in finished]
 
-    def _device(self):
-        """Where the parameters live: token lists and arrays are moved there."""
+    @property
+    def device(self):
+        """Where the parameters live: token lists and arrays are copied there."""
         first = next(self.parameters(), None)
         return "cpu" if first is None else first.device
 

@@ -7,11 +7,14 @@ Convention (PyTorch's): in a boolean mask True means "do not attend here".
 
 A masked score becomes -inf before the softmax, so its weight is exactly 0 and
 no gradient reaches it. A row whose every key is masked has no distribution to
-give; instead of the 0/0 = NaN a plain softmax would produce, the module raises
-an error naming itself and the batch rows.
+give: on the CPU, instead of the 0/0 = NaN a plain softmax would produce, the
+module raises an error naming itself and the batch rows. On a GPU that check
+would stop the GPU at every call, so there the row comes out NaN (as PyTorch's
+does), and under `tr.detect_anomaly()` the same error is raised.
 """
 
 from ... import backend
+from ...autograd import is_anomaly_enabled
 from ...creation import tensor
 from ...errors import OpError
 from ...functions import where
@@ -22,8 +25,11 @@ def lengths_to_padding_mask(lengths, max_len=None, device=None):
     """(batch, max_len) boolean Tensor, True at position s >= lengths[b] (the padding).
 
     lengths: ints (list, array or Tensor), one per batch row; max_len defaults to max(lengths).
+    The mask is built on the host from host lengths and copied to `device` once;
+    lengths on a GPU are read back first (keep them on the host in a training loop).
     """
-    lengths = backend.np.asarray(lengths.numpy() if isinstance(lengths, Tensor) else lengths)
+    lengths = lengths.array if isinstance(lengths, Tensor) else lengths
+    lengths = backend.to_numpy(lengths) if backend.is_array(lengths) else backend.np.asarray(lengths)
     if lengths.ndim != 1 or lengths.dtype.kind not in "iu":
         raise OpError(f"lengths_to_padding_mask: expected a 1-D sequence of ints, got shape {lengths.shape} "
                       f"dtype {lengths.dtype}")
@@ -61,12 +67,16 @@ def as_padding_mask(mask, batch, keys, device, module):
     return array
 
 
-def check_rows_attend(masked, module):
-    """Raise if any row of `masked` (batch, ..., keys; True = masked) has every key masked."""
-    empty = masked.all(axis=-1)
+def check_rows_attend(masked, module, shape=None):
+    """Raise if any row of `masked` (batch, ..., keys; True = masked), broadcast to `shape`
+    when given, has every key masked. Checked on the CPU always, on a GPU only under
+    detect_anomaly() (reading the answer back would stop the GPU at every call)."""
+    if backend.device_of(masked) != "cpu" and not is_anomaly_enabled():
+        return
+    xp = backend.xp_of(masked)
+    empty = (masked if shape is None else xp.broadcast_to(masked, shape)).all(axis=-1)
     if not bool(empty.any()):
         return
-    xp = backend.xp_of(empty)
     where_empty = backend.to_numpy(xp.argwhere(empty))
     rows = sorted({int(i[0]) for i in where_empty})
     detail = ""
@@ -85,7 +95,5 @@ def masked_softmax(scores, masked, module):
     (True = masked) or None. Masked weights are exactly 0."""
     if masked is None:
         return scores.softmax(axis=-1)
-    xp = backend.xp_of(masked)
-    masked = xp.broadcast_to(masked, scores.shape)
-    check_rows_attend(masked, module)
+    check_rows_attend(masked, module, scores.shape)
     return where(masked, float("-inf"), scores).softmax(axis=-1)

@@ -14,7 +14,8 @@ Masks, PyTorch's meaning: a boolean mask is True where attention is not allowed,
 a float mask is added to the scores (-inf forbids).
     key_padding_mask  (N, S)                      padded keys of each batch row
     attn_mask         (L, S) or (N * h, L, S)     e.g. causal_mask(L)
-Where PyTorch returns NaN for a query whose every key is masked, this raises.
+Where PyTorch returns NaN for a query whose every key is masked, this raises
+(on a GPU only under tr.detect_anomaly(), see masks.py).
 """
 
 import math
@@ -121,7 +122,8 @@ class MultiheadAttention(Module):
                           f"{' or '.join(str(s) for s in shape)}")
         xp = backend.xp_of(array)
         if array.dtype == bool:
-            return xp.where(array, xp.asarray(-math.inf, dtype=like.dtype), xp.asarray(0, dtype=like.dtype))
+            # NumPy scalars of the scores' dtype: no 0-d arrays uploaded per call, no promotion
+            return xp.where(array, like.dtype.type(-math.inf), like.dtype.type(0))
         return array.astype(like.dtype)
 
     def _mask(self, key_padding_mask, attn_mask, n, length, source, like):
@@ -161,12 +163,12 @@ class MultiheadAttention(Module):
 
         q, k, v = (self._heads(x) for x in self._project(query, key, value))
         scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose(-2, -1)       # (N, h, L, S)
-        if is_causal and attn_mask is None:
-            attn_mask = backend.np.triu(backend.np.ones((length, source), dtype=bool), k=1)
+        if is_causal and attn_mask is None:  # made on the device: key s is hidden from query l when s > l
+            xp = backend.xp_of(scores.array)
+            attn_mask = xp.arange(source)[None, :] > xp.arange(length)[:, None]
         mask = self._mask(key_padding_mask, attn_mask, n, length, source, scores)
         if mask is not None:
-            xp = backend.xp_of(mask)
-            check_rows_attend(xp.broadcast_to(xp.isneginf(mask), scores.shape), "MultiheadAttention")
+            check_rows_attend(backend.xp_of(mask).isneginf(mask), "MultiheadAttention", scores.shape)
             scores = scores + Tensor._make(mask)
         # as PyTorch: dropout acts on the weights, and the weights returned are the dropped ones
         weights = dropout(scores.softmax(axis=-1), self.dropout, self.training)
@@ -210,4 +212,6 @@ class MultiheadAttention(Module):
 
 
 def _unsqueeze_mask(mask):
-    return mask.unsqueeze(0) if isinstance(mask, Tensor) else backend.np.asarray(mask)[None]
+    if isinstance(mask, Tensor):
+        return mask.unsqueeze(0)
+    return mask[None] if backend.is_array(mask) else backend.np.asarray(mask)[None]

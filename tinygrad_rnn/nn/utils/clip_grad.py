@@ -3,12 +3,15 @@
     clip_grad_norm_:  total = || (||g_1||_p, ..., ||g_k||_p) ||_p  over all gradients,
                       every g scaled by min(1, max_norm / (total + 1e-6))
     clip_grad_value_: every gradient element clipped to [-clip_value, clip_value]
+
+Everything stays on the gradients' device: the norms, the total and the scale
+are 0-d arrays there, so clipping on a GPU never waits for it (only
+error_if_nonfinite=True reads the total back, to decide whether to raise).
 """
 
 import math
 
 from ... import backend
-from ...creation import tensor
 from ...tensor import Tensor
 
 
@@ -19,41 +22,46 @@ def _grads(parameters):
 
 
 def _norm(array, norm_type):
-    xp = backend.xp_of(array)
+    """||array||_p as a 0-d array of array's dtype (NumPy scalars keep NumPy 1 and 2 from promoting it)."""
+    xp, p = backend.xp_of(array), array.dtype.type(norm_type)
     if norm_type == math.inf:
         return xp.abs(array).max() if array.size else xp.zeros((), dtype=array.dtype)
     if norm_type == 2.0:
         return xp.sqrt((array * array).sum())
-    return (xp.abs(array) ** norm_type).sum() ** (1.0 / norm_type)
+    return (xp.abs(array) ** p).sum() ** (array.dtype.type(1.0) / p)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients together so that their total p-norm is at most max_norm.
 
-    Returns the total norm before clipping, as a 0-d Tensor (PyTorch's). With
-    error_if_nonfinite=True a nan or inf total raises instead of filling the
-    gradients with nan.
+    Returns the total norm before clipping, as a 0-d Tensor on the gradients'
+    device (PyTorch's). With error_if_nonfinite=True a nan or inf total raises
+    instead of filling the gradients with nan.
     """
     norm_type = float(norm_type)
     grads = _grads(parameters)
     if not grads:
-        return tensor(backend.np.zeros((), dtype=backend.float32))
-    np, device, dtype = backend.np, grads[0].device, grads[0].dtype
+        return Tensor._make(backend.np.zeros((), dtype=backend.float32))
+    devices = sorted({g.device for g in grads})
+    if len(devices) > 1:
+        raise backend.DeviceError(f"clip_grad_norm_: the gradients are on {', '.join(devices)}; clip the "
+                                  "parameters of each device with their own call")
+    dtype = grads[0].dtype
+    xp, scalar = backend.xp_of(grads[0].array), dtype.type
     # in the gradients' dtype, as PyTorch, so float32 training clips by the same factor
-    per_grad = np.stack([backend.to_numpy(_norm(g.array, norm_type)).astype(dtype) for g in grads])
-    total = _norm(per_grad, norm_type)
-    if error_if_nonfinite and not backend.np.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, "
-                           "so they cannot be clipped; pass error_if_nonfinite=False to clip anyway "
-                           "(the gradients then become nan)")
-    coef = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + np.asarray(1e-6, dtype=dtype)), 1.0).astype(dtype)
+    total = xp.asarray(_norm(xp.stack([_norm(g.array, norm_type).astype(dtype) for g in grads]), norm_type))
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+                           f"{total.item()}, so they cannot be clipped; pass error_if_nonfinite=False to clip "
+                           "anyway (the gradients then become nan)")
+    coef = xp.minimum(scalar(max_norm) / (total + scalar(1e-6)), scalar(1.0))
     for g in grads:
-        g.mul_(backend.as_array(coef, dtype=g.dtype, device=g.device))
-    return tensor(backend.as_array(total, device=device))
+        g.data = Tensor._make(g.array * coef.astype(g.dtype, copy=False))
+    return Tensor._make(total)
 
 
 def clip_grad_value_(parameters, clip_value):
     """g <- clip(g, -clip_value, clip_value) for every gradient."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        g.clamp_(-clip_value, clip_value)
+        g.data = Tensor._make(backend.xp_of(g.array).clip(g.array, -clip_value, clip_value))

@@ -1,0 +1,29 @@
+"""`tr.cuda`: PyTorch's names for asking about the GPU.
+
+    tr.cuda.is_available()     True only where CuPy compiles and runs a kernel and a
+                               cuBLAS matmul on a GPU (tr.cuda_available(), the same test)
+    tr.cuda.device_count()     GPUs CuPy sees; 0 when "cuda" cannot be used
+    tr.cuda.manual_seed(n)     reseed the CUDA generator only (tr.manual_seed reseeds both)
+    tr.cuda.unavailable_reason()  which piece is missing (driver, NVRTC, cuBLAS, GPU) and how
+                               to install it, or None
+
+Nothing here imports CuPy until it is called.
+"""
+
+from . import backend
+
+
+def is_available():
+    return backend.cuda_available()
+
+
+def device_count():
+    return backend.cuda_device_count()
+
+
+def manual_seed(seed):
+    backend.cuda_manual_seed(seed)
+
+
+def unavailable_reason():
+    return backend.cuda_unavailable_reason()
