@@ -18,6 +18,7 @@ from collections import namedtuple
 from .. import backend
 from ..backend import np
 from ..creation import tensor
+from ..errors import OpError
 from ..tensor import Tensor
 
 Batch = namedtuple("Batch", ["inputs", "lengths", "targets", "target_lengths"])
@@ -37,11 +38,11 @@ def pad_sequences(sequences, pad_value=0, dtype=None):
     else:
         arrays = [np.asarray(a) for a in arrays]
     if not arrays:
-        raise ValueError("pad_sequences: got no sequences")
+        raise OpError("pad_sequences: got no sequences")
     tail = arrays[0].shape[1:]
     for i, a in enumerate(arrays):
         if a.ndim == 0 or a.shape[1:] != tail:
-            raise ValueError(f"pad_sequences: sequence {i} has shape {a.shape}, expected (length, *{tail}) "
+            raise OpError(f"pad_sequences: sequence {i} has shape {a.shape}, expected (length, *{tail}) "
                              "like the first one")
     lengths = np.array([len(a) for a in arrays], dtype=np.int64)
     out = xp.full((len(arrays), int(lengths.max()), *tail), pad_value,
@@ -64,9 +65,9 @@ class SequenceLoader:
     def __init__(self, sequences, targets=None, batch_size=32, shuffle=True, pad_value=0,
                  target_pad_value=None, drop_last=False, device=None, rng=None):
         if targets is not None and len(targets) != len(sequences):
-            raise ValueError(f"SequenceLoader: {len(sequences)} sequences but {len(targets)} targets")
+            raise OpError(f"SequenceLoader: {len(sequences)} sequences but {len(targets)} targets")
         if batch_size < 1:
-            raise ValueError(f"SequenceLoader: batch_size must be positive, got {batch_size}")
+            raise OpError(f"SequenceLoader: batch_size must be positive, got {batch_size}")
         self.sequences, self.targets = sequences, targets
         self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
         self.pad_value = pad_value

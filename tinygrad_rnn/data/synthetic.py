@@ -12,6 +12,7 @@ an explicit `rng` (a NumPy Generator) is given, and returns host NumPy arrays.
 
 from .. import backend
 from ..backend import np
+from ..errors import OpError
 
 
 def _rng(rng):
@@ -36,7 +37,7 @@ def adding_problem(n, length, rng=None):
     the bar a model must beat to show it carries information across `length` steps.
     """
     if length < 2:
-        raise ValueError(f"adding_problem: length must be at least 2, got {length}")
+        raise OpError(f"adding_problem: length must be at least 2, got {length}")
     g = _rng(rng)
     values = g.random((n, length))
     half = length // 2
@@ -61,7 +62,7 @@ def copy_task(n, n_symbols=8, seq_len=10, delay=10, rng=None):
     1/n_symbols there. The number of classes is n_symbols + 2.
     """
     if delay < 1:
-        raise ValueError(f"copy_task: delay must be at least 1, got {delay}")
+        raise OpError(f"copy_task: delay must be at least 1, got {delay}")
     symbols = _rng(rng).integers(1, n_symbols + 1, size=(n, seq_len))
     total = 2 * seq_len + delay
     inputs = np.zeros((n, total), dtype=np.int64)
@@ -80,9 +81,9 @@ def digit_sequences(n, min_len=3, max_len=8, task="reverse", rng=None):
     Exact-match accuracy by chance is about 10^-len.
     """
     if task not in ("reverse", "sort"):
-        raise ValueError(f"digit_sequences: task must be 'reverse' or 'sort', got {task!r}")
+        raise OpError(f"digit_sequences: task must be 'reverse' or 'sort', got {task!r}")
     if not 1 <= min_len <= max_len:
-        raise ValueError(f"digit_sequences: need 1 <= min_len <= max_len, got {min_len}, {max_len}")
+        raise OpError(f"digit_sequences: need 1 <= min_len <= max_len, got {min_len}, {max_len}")
     g = _rng(rng)
     lengths = g.integers(min_len, max_len + 1, size=n)
     sources = [g.integers(0, 10, size=int(k)).astype(np.int64) for k in lengths]
@@ -99,7 +100,7 @@ def first_last_match(n, n_symbols=4, min_len=5, max_len=20, rng=None):
     reader from the right the last one; a bidirectional model has both fresh.
     """
     if not 2 <= min_len <= max_len or n_symbols < 2:
-        raise ValueError(f"first_last_match: need 2 <= min_len <= max_len and n_symbols >= 2, got min_len={min_len}, "
+        raise OpError(f"first_last_match: need 2 <= min_len <= max_len and n_symbols >= 2, got min_len={min_len}, "
                          f"max_len={max_len}, n_symbols={n_symbols}")
     g = _rng(rng)
     labels = g.integers(0, 2, size=n).astype(np.int64)

@@ -12,6 +12,8 @@ import importlib
 import inspect
 from pathlib import Path
 
+from ..errors import OpError
+
 # Modules present in every CPython >= 3.10, plain Python, mostly prose-heavy.
 STDLIB_MODULES = ("textwrap", "string", "fnmatch", "glob", "shlex", "bisect", "heapq",
                   "colorsys", "calendar", "queue", "sched", "abc", "copy", "functools")
@@ -53,6 +55,6 @@ def load_text(path, max_chars=None, encoding="utf-8"):
 def split_text(text, held_out=0.1):
     """(train, test): the last `held_out` fraction of the characters is kept for evaluation."""
     if not 0 < held_out < 1:
-        raise ValueError(f"split_text: held_out must be in (0, 1), got {held_out}")
+        raise OpError(f"split_text: held_out must be in (0, 1), got {held_out}")
     cut = int(len(text) * (1 - held_out))
     return text[:cut], text[cut:]

@@ -6,16 +6,17 @@
 """
 
 from ..backend import np
+from ..errors import OpError
 
 
 def sliding_windows(series, window, horizon=1):
     """(inputs, targets) as above, float copies of the host series."""
     series = np.asarray(series)
     if series.ndim != 1:
-        raise ValueError(f"sliding_windows: expected a 1-D series, got shape {series.shape}")
+        raise OpError(f"sliding_windows: expected a 1-D series, got shape {series.shape}")
     n = len(series) - window - horizon + 1
     if window < 1 or horizon < 1 or n < 1:
-        raise ValueError(f"sliding_windows: a series of length {len(series)} has no window of {window} "
+        raise OpError(f"sliding_windows: a series of length {len(series)} has no window of {window} "
                          f"steps followed by a target {horizon} step(s) ahead")
     index = np.arange(window)[None, :] + np.arange(n)[:, None]
     return series[index].copy(), series[window + horizon - 1:window + horizon - 1 + n].copy()

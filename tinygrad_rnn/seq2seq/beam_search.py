@@ -16,6 +16,7 @@ With k = 1 this is greedy decoding exactly: the argmax at every step.
 from collections import namedtuple
 
 from .. import backend
+from ..errors import OpError
 from ..tensor import Tensor
 
 Hypothesis = namedtuple("Hypothesis", ["tokens", "score", "normalized", "attention"])
@@ -39,7 +40,7 @@ def beam_search(step, state, batch, bos, eos, beam_width, max_len, length_penalt
     """
     np, k = backend.np, beam_width
     if k < 1 or max_len < 1:
-        raise ValueError(f"beam_search: beam_width and max_len must be >= 1, got {beam_width} and {max_len}")
+        raise OpError(f"beam_search: beam_width and max_len must be >= 1, got {beam_width} and {max_len}")
     scores = np.full((batch, k), NEG_INF)
     scores[:, 0] = 0.0  # the k copies of the start are one hypothesis; only the first may expand
     tokens = np.full(batch * k, bos, dtype=np.int64)

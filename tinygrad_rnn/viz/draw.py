@@ -14,7 +14,7 @@ weight sharing across time is visible.
 
 import html
 
-from ..errors import GraphError
+from ..errors import GraphError, OpError
 from ..tensor import Tensor
 from .grad_flow import GradNormsMissing, LogScale, missing_norms_message
 from .graph import STEP, group, step_number, step_prefix, trace
@@ -54,7 +54,7 @@ def draw_graph(tensor, params=None, show_dtype=False, show_device=False, collaps
         raise GraphError(f"draw_graph: the tensor (shape {tuple(tensor.shape)}) has no recorded graph; "
                          "create its leaves with requires_grad=True and compute it outside no_grad()")
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+        raise OpError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     graphviz = _graphviz()
     full = trace(tensor, params)
     scale = None

@@ -17,6 +17,8 @@ import os
 import shutil
 import warnings
 
+from ..errors import OpError
+
 FORMATS = ("svg", "png", "pdf")
 SOURCE_FORMATS = ("dot", "gv")
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz or conda install graphviz) "
@@ -40,7 +42,7 @@ def render(graph, path, format=None):
     stem, ext = os.path.splitext(path)
     fmt = (format or ext.lstrip(".")).lower()
     if fmt not in FORMATS + SOURCE_FORMATS:
-        raise ValueError(f"render: cannot write format {fmt!r} (from {path!r}); "
+        raise OpError(f"render: cannot write format {fmt!r} (from {path!r}); "
                          f"expected one of {', '.join(FORMATS + SOURCE_FORMATS)}")
     if fmt in SOURCE_FORMATS:
         return _write_source(graph, path)
