@@ -197,8 +197,19 @@ def scatter_add(target, index, values):
     if type(target) is np.ndarray:
         np.add.at(target, index, values)
     else:
+        _cupyx().scatter_add(target, index, values)
+
+
+_cupyx_module = None
+
+
+def _cupyx():
+    """cupyx, imported the first time a GPU scatter needs it (not on every call)."""
+    global _cupyx_module
+    if _cupyx_module is None:
         import cupyx
-        cupyx.scatter_add(target, index, values)
+        _cupyx_module = cupyx
+    return _cupyx_module
 
 
 # ---- random numbers: one generator per device, both reseeded by manual_seed ----

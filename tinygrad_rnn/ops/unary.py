@@ -1,7 +1,7 @@
 """Pointwise functions of one tensor: exp, log, tanh, sigmoid, relu, abs, sqrt, sin, cos, clip, cast, copy."""
 
 from ..autograd import Function
-from ..backend import xp_of
+from ..backend import device_of, to_device, xp_of
 
 
 class Exp(Function):
@@ -182,10 +182,8 @@ class ToDevice(Function):
         self.device = device
 
     def forward(self, x):
-        from ..backend import device_of, to_device
         self.source = device_of(x)
         return to_device(x, self.device)
 
     def backward(self, g):
-        from ..backend import to_device
         return to_device(g, self.source)
