@@ -106,21 +106,31 @@ class Function:
         This runs once per op, so it is written for speed: one pass over the
         inputs, and no work for the graph when no gradient is needed."""
         fn = cls(**kwargs) if kwargs else cls()
+        record = _state.grad_enabled
+        arrays, needs_grad, edges = [], [], []
         try:
             kind = type(inputs[0]._data)  # numpy.ndarray or cupy.ndarray: one type per device
-            arrays = [t._data for t in inputs]
-        except (AttributeError, IndexError):  # a number or array among them: wrap it like its neighbours
-            inputs = _as_tensors(inputs, cls.__name__)
-            kind, arrays = type(inputs[0]._data), [t._data for t in inputs]
-        record = _state.grad_enabled
-        needs_grad = []
-        for t, a in zip(inputs, arrays):
+        except (AttributeError, IndexError):
+            kind = None
+        for t in inputs:  # one pass: the arrays, the device check, which need a gradient, the edges
+            try:
+                a = t._data
+            except AttributeError:  # a number or array among them: wrap it like its neighbours
+                return cls.apply(*_as_tensors(inputs, cls.__name__), **kwargs)
             if type(a) is not kind:
+                if kind is None:
+                    return cls.apply(*_as_tensors(inputs, cls.__name__), **kwargs)
                 _raise_device_mismatch(cls.__name__, inputs)
-            view = t._view
-            if view is not None and view[0]._ctx is not view[2] and view[3] and record:
-                refresh_view(t)  # its base changed in place through another view since
-            needs_grad.append(record and t.requires_grad)
+            arrays.append(a)
+            if record:
+                view = t._view
+                if view is not None and view[0]._ctx is not view[2] and view[3]:
+                    refresh_view(t)  # its base changed in place through another view since
+                ctx = t._ctx
+                edges.append((ctx, t._index, a.shape, a.dtype) if ctx is not None else (None, t, a.shape, a.dtype))
+                needs_grad.append(t.requires_grad)
+            else:
+                needs_grad.append(False)
         fn.needs_grad = needs_grad
         fn.saved = ()
         try:
@@ -139,16 +149,21 @@ class Function:
             _check_finite(cls.__name__, "forward output", outs, state.scope, None)
         make = inputs[0]._make
         # integer and boolean results (casts, comparisons, argmax) carry no gradient
-        recorded = True in needs_grad and any(o.dtype.kind in "fc" for o in outs)
+        recorded = True in needs_grad and (outs[0].dtype.kind in "fc" or any(o.dtype.kind in "fc" for o in outs))
         if recorded:
-            fn.inputs = tuple((t._ctx, t._index, a.shape, a.dtype) if t._ctx is not None
-                              else (None, t, a.shape, a.dtype) for t, a in zip(inputs, arrays))
+            fn.inputs = tuple(edges)
             fn.needs_grad = tuple(needs_grad)
             fn.n_out = len(outs)
             fn.scope = state.scope
             fn.hooks = None
             fn.grad_norm = None
             fn.trace = traceback.extract_stack(limit=12)[:-1] if state.anomaly else None
+            if not multi and cls.is_view is False:  # the common case: one output, nothing to share
+                result = make(outs[0], True, fn)
+                fn.versions = _saved_versions(fn.saved, inputs, arrays, (result,)) if fn.saved else None
+                if state.observer is not None:
+                    state.observer(fn, outs)
+                return result
             results = [make(o, True, fn, i) if o.dtype.kind in "fc" else make(o) for i, o in enumerate(outs)]
         else:
             results = [make(o) for o in outs]
@@ -164,14 +179,15 @@ class Function:
         """After the last backward: drop the saved arrays, any array kept as an attribute and the
         constant inputs; keep the structure (op, edges, shapes, scope, gradient norm) for drawing."""
         self.saved = _RELEASED
-        for key in [k for k, v in self.__dict__.items() if backend.is_array(v)]:
-            del self.__dict__[key]
-        edges = []
-        for (node, slot, shape, dtype), need in zip(self.inputs, self.needs_grad):
-            if node is None and not need and not isinstance(slot, ConstantInput):
-                slot = ConstantInput(slot)  # the tensor (and its array) is let go
-            edges.append((node, slot, shape, dtype))
-        self.inputs = tuple(edges)
+        attributes = self.__dict__
+        if attributes:
+            for key in [k for k, v in attributes.items() if backend.is_array(v)]:
+                del attributes[key]
+        if False in self.needs_grad:  # only an input that needs no gradient can be a constant to let go
+            self.inputs = tuple([(node, ConstantInput(slot), shape, dtype)
+                                 if node is None and not need and not isinstance(slot, ConstantInput)
+                                 else (node, slot, shape, dtype)
+                                 for (node, slot, shape, dtype), need in zip(self.inputs, self.needs_grad)])
 
     def __repr__(self):
         where = "/".join(self.scope) if getattr(self, "scope", None) else ""
@@ -455,13 +471,17 @@ def _accumulate_leaf(t, g):
         # (Add hands `g` to both inputs) or a read-only broadcast view
         t.grad = t._make(g.astype(t._data.dtype))
         return
-    held = t.grad._data
-    if held.shape == g.shape and getattr(held.flags, "writeable", True) and 0 not in held.strides:
+    grad = t.grad
+    held = grad._data
+    if type(held) is backend.np.ndarray and held.shape == g.shape and held.flags.writeable:
         # in place, as PyTorch: a Tensor held from p.grad sees the sum
-        backend.xp_of(held).add(held, g, out=held, casting="unsafe")
-        t.grad._counter.value += 1
+        backend.np.add(held, g, out=held, casting="unsafe")
+    elif type(held) is not backend.np.ndarray and held.shape == g.shape and 0 not in held.strides:
+        backend.xp_of(held).add(held, g, out=held, casting="unsafe")  # (CuPy has no read-only arrays)
     else:
         t.grad = t._make((held + g).astype(t._data.dtype))
+        return
+    grad._counter.value += 1
 
 
 def _check_versions(fn):
