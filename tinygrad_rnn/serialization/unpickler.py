@@ -194,25 +194,43 @@ class RestrictedUnpickler:
             setattr(inst, k, v)
 
 
+class _Leave:
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+
 def check_depth(root, where):
-    """Refuse values nested more than MAX_DEPTH containers deep (longest path, cycles cut), in O(size)."""
-    depth, active = {}, set()
-    stack = [(root, False)]
+    """Refuse values nested more than MAX_DEPTH containers deep (longest path, cycles cut), in O(size).
+
+    A depth-first walk: the containers on its path (`active`) are one chain of
+    nesting, so the walk stops as soon as that chain is too long; a finished
+    container's depth is remembered, so a value shared a million times is
+    walked once; empty containers and non-containers are never pushed."""
+    depth, active, stack = {}, set(), [root]
+    too_deep = CheckpointError(f"{where} nests containers more than {MAX_DEPTH} deep")
     while stack:
-        obj, done = stack.pop()
-        key = id(obj)
-        if done:
-            active.discard(key)
-            below = [depth.get(id(c), 0) for c in _children(obj)]
-            depth[key] = 1 + max(below, default=0)
-            if depth[key] > MAX_DEPTH:
-                raise CheckpointError(f"{where} nests containers more than {MAX_DEPTH} deep")
+        item = stack.pop()
+        if type(item) is _Leave:
+            obj = item.obj
+            active.discard(id(obj))
+            depth[id(obj)] = found = 1 + max((_depth(c, depth) for c in _children(obj)), default=0)
+            if found > MAX_DEPTH:
+                raise too_deep
             continue
-        if key in depth or key in active or not _is_container(obj):
+        if id(item) in depth or id(item) in active or not _is_container(item):
             continue
-        active.add(key)
-        stack.append((obj, True))
-        stack.extend((c, False) for c in _children(obj) if _is_container(c))
+        children = _children(item)
+        active.add(id(item))
+        if len(active) > MAX_DEPTH:
+            raise too_deep
+        stack.append(_Leave(item))
+        stack.extend(c for c in children if id(c) not in depth and _is_container(c) and _children(c))
+
+
+def _depth(obj, depth):
+    return depth.get(id(obj), 1) if _is_container(obj) else 0
 
 
 def _is_container(obj):
