@@ -11,11 +11,13 @@ measured at the start, so no declared length can make the reader go past it.
 Writing. The checkpoint is written to a temporary file in the target's
 directory, fsynced, and moved over the target with os.replace(), so a crash
 leaves either the old file or the new one, never a torn one. Where the system
-has O_TMPFILE the temporary file has no name until it is complete, so a save
-killed mid-write leaves nothing behind; elsewhere it is a hidden
-`.<name>.<random>.tmp`, removed on any failure Python sees. Saving through a
-symlink replaces the link's target and keeps the link. A file object is written
-in place, as it is: the caller owns its atomicity.
+has O_TMPFILE (and can link such a file in: some sandboxes cannot) the
+temporary file has no name until it is complete, so a save killed mid-write
+leaves nothing behind. Elsewhere it is a hidden `.<name>.<pid>-<random>.tmp`,
+removed on any failure Python sees; a save killed by a signal cannot remove
+its own, so each later save to the same name removes those whose process has
+died. Saving through a symlink replaces the link's target and keeps the link.
+A file object is written in place, as it is: the caller owns its atomicity.
 """
 
 import os
@@ -130,18 +132,46 @@ def write_atomically(path, write):
             raise CheckpointError(f"save: {os.fsdecode(path)} is a {_kind(info.st_mode)}; tr.save replaces regular "
                                   "files only (pass an open file object to write anywhere else)")
         mode = stat.S_IMODE(info.st_mode)
+    _remove_orphans(target)
     if not _write_unnamed(target, folder, mode, write):
         _write_named(target, folder, mode, write)
     _sync_folder(folder)
 
 
+_unnamed_works = {}  # st_dev -> whether an unnamed file there can be given a name
+
+
 def _open_unnamed(folder):
+    """An unnamed file in `folder` (O_TMPFILE) that can later be linked in, or None where it cannot."""
     if not hasattr(os, "O_TMPFILE") or not os.path.isdir("/proc/self/fd"):
+        return None
+    device = os.stat(folder).st_dev
+    if device not in _unnamed_works:
+        _unnamed_works[device] = _probe_unnamed(folder)
+    if not _unnamed_works[device]:
         return None
     try:
         return os.open(folder, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
-    except OSError:  # the filesystem has no unnamed files (EOPNOTSUPP, EISDIR, EINVAL)
+    except OSError:
         return None
+
+
+def _probe_unnamed(folder):
+    """Try the whole trick once: some systems have O_TMPFILE but cannot link the file in (EXDEV, ENOENT)."""
+    try:
+        fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError:  # the filesystem has no unnamed files (EOPNOTSUPP, EISDIR, EINVAL)
+        return False
+    probe = os.path.join(folder, f".tinygrad_rnn.{secrets.token_hex(4)}.probe")
+    try:
+        os.link(f"/proc/self/fd/{fd}", probe, follow_symlinks=True)
+    except OSError:
+        return False
+    else:
+        os.unlink(probe)
+        return True
+    finally:
+        os.close(fd)
 
 
 def _write_unnamed(target, folder, mode, write):
@@ -153,10 +183,7 @@ def _write_unnamed(target, folder, mode, write):
         write(f)
         _finish(f, mode)
         temp = _temp_name(target)
-        try:
-            os.link(f"/proc/self/fd/{f.fileno()}", temp, follow_symlinks=True)
-        except OSError:
-            return False
+        os.link(f"/proc/self/fd/{f.fileno()}", temp, follow_symlinks=True)
     try:
         os.replace(temp, target)
     except BaseException:
@@ -179,8 +206,38 @@ def _write_named(target, folder, mode, write):
 
 
 def _temp_name(target):
+    """.<name>.<pid>-<random>.tmp: hidden, and naming the process that writes it."""
     folder, base = os.path.split(target)
-    return os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+    return os.path.join(folder, f".{base}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def _remove_orphans(target):
+    """Delete the temporary files of earlier saves to `target` whose process has died (killed mid-save):
+    nothing else can clean them. A file whose process is alive, or is not ours to signal, is left."""
+    folder, base = os.path.split(target)
+    prefix = f".{base}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):-len(".tmp")].split("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: someone else's process, alive
+        return True
+    return True
 
 
 def _finish(f, mode):
