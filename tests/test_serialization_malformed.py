@@ -412,6 +412,7 @@ def test_globals_beyond_the_allow_list_are_refused(tmp_path, module, name):
     (b"\x80\x02Q.", r"stack is empty"),
     (b"\x80\x02X\x01\x00\x00\x00xQ.", r"persistent id 'x'; expected a tuple"),
     (b"\x80\x02(X\x06\x00\x00\x00tensorK\x00tQ.", r"persistent id \('tensor', 0\), which is not a tensor"),
+    (b"\x80\x02c__builtin__\nset\n.", r"returns _set itself"),
 ])
 def test_hostile_pickles_end_in_the_checkpoint_error(tmp_path, body, match):
     refused(pickled_library(tmp_path, body), match)
@@ -479,6 +480,10 @@ def test_a_valid_hand_made_torch_file_loads(tmp_path):
     (reduce_call(b"torch._utils", b"_rebuild_qtensor"), {}, r"it holds a quantized tensor"),
     (reduce_call(b"torch.nn.modules.linear", b"Linear"), {}, r"a PyTorch object this library cannot rebuild"),
     (b"\x80\x02(X\x07\x00\x00\x00storageK\x01tQ.", {}, r"a persistent id \('storage', 1\) is not a storage"),
+    (b"\x80\x02]ctorch\nFloatStorage\na.", {}, r"returns torch.FloatStorage itself, a part the format only uses"),
+    (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n.", {}, r"returns rebuild_tensor_v2 itself"),
+    (storage_tensor()[:storage_tensor().index(b"Q") + 1] + b".", {"0": FLOATS},
+     r"returns a storage of 2 float32 values itself"),
 ])
 def test_malformed_torch_tensors_end_in_the_checkpoint_error(tmp_path, tensor, records, match):
     torch_zip(tmp_path / "t.pt", tensor, records)

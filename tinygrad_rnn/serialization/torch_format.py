@@ -105,7 +105,9 @@ def unpickle(data, start, weights_only, rebuilder, persistent_load, where):
     if not weights_only:
         return _full_unpickle(data, start, torch_globals, persistent_load, where)
     allowed = {**DEFAULT_GLOBALS, **torch_globals, **allow_list.user_globals()}
-    unpickler = RestrictedUnpickler(data, allowed, persistent_load, where, refuse=refusal, start=start)
+    rebuilders = [v for v in torch_globals.values() if callable(v) and not isinstance(v, type)]
+    unpickler = RestrictedUnpickler(data, allowed, persistent_load, where, refuse=refusal, start=start,
+                                    private=rebuilders)
     return unpickler.load(), unpickler.pos
 
 
@@ -129,6 +131,8 @@ def _full_unpickle(data, start, torch_globals, persistent_load, where):
     try:
         return Unpickler(file).load(), start + file.tell()
     except CheckpointError as exc:
+        if str(exc).startswith("load: "):
+            raise
         raise CheckpointError(f"{where}: {exc}") from None
     except Exception as exc:
         raise CheckpointError(f"{where} cannot be unpickled: {type(exc).__name__}: {describe(str(exc))}") from None

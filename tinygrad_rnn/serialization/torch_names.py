@@ -19,6 +19,7 @@ from .. import backend
 from ..nn.parameter import Parameter
 from ..tensor import Tensor
 from .error import CheckpointError, describe
+from .unpickler import Private
 
 np = backend.np
 
@@ -54,7 +55,7 @@ for _name in ("bfloat16", "complex32", "float8_e4m3fn", "float8_e5m2", "float8_e
     UNSUPPORTED[f"torch.{_name}"] = f"torch.{_name} (a dtype NumPy does not have)"
 
 
-class StorageType:
+class StorageType(Private):
     """torch.FloatStorage and friends: which dtype a storage's bytes hold (None: untyped bytes)."""
 
     def __init__(self, name, dtype):
@@ -64,7 +65,7 @@ class StorageType:
         return f"torch.{self.name}"
 
 
-class Marker:
+class Marker(Private):
     """torch.Tensor or torch.nn.Parameter named as a type (by _rebuild_from_type_v2)."""
 
     def __init__(self, name):
@@ -77,11 +78,14 @@ class Marker:
 TENSOR, PARAMETER = Marker("torch.Tensor"), Marker("torch.nn.parameter.Parameter")
 
 
-class Storage:
+class Storage(Private):
     """A storage loaded from data/<key>: its values as a 1-d host array, and where it was saved."""
 
     def __init__(self, array, location):
         self.array, self.location = array, location
+
+    def __repr__(self):
+        return f"a storage of {self.array.size} {self.array.dtype} values"
 
 
 def _int(value, what):

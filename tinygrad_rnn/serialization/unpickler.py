@@ -26,6 +26,7 @@ from collections import Counter, OrderedDict
 from .allow_list import BLOCKED_MODULES
 from .error import MAX_DEPTH, MAX_NAME_CHARS, CheckpointError, describe
 
+_ABSENT = object()  # a dict.get default no pickled value can be
 _PYTHON2_MODULES = {"__builtin__": "builtins", "copy_reg": "copyreg"}
 _KEY_TYPES = (str, bytes, int, float, bool, type(None))
 
@@ -67,6 +68,12 @@ def _encode(text, encoding="utf-8"):
     return text.encode("latin-1")
 
 
+class Private:
+    """A base for the objects a format's pickles use to rebuild values (storages, markers), which
+    must not be returned themselves."""
+
+
+PRIVATE = (_set, _bytearray, _complex, _encode)
 DEFAULT_GLOBALS = {
     "collections.OrderedDict": OrderedDict,
     "collections.Counter": Counter,
@@ -83,12 +90,14 @@ class RestrictedUnpickler:
 
     persistent_load(pid) turns a persistent id into its object; `where` names the
     record in messages; `refuse(name)` may return a clearer message for a name
-    that is not allowed."""
+    that is not allowed; `private` lists objects (a format's rebuild functions and
+    markers) that a pickle may call but that may not appear in what it returns."""
 
-    def __init__(self, data, allowed, persistent_load, where, refuse=None, start=0):
+    def __init__(self, data, allowed, persistent_load, where, refuse=None, start=0, private=()):
         self.data, self.pos = data, start  # after load(), pos is just past the pickle's STOP
         self.allowed = allowed
         self.callables = {id(v): v for v in allowed.values()}
+        self.private = {id(v): v for v in [*private, *PRIVATE]}
         self.persistent_load = persistent_load
         self.where = where
         self.refuse = refuse or (lambda name: None)
@@ -107,12 +116,17 @@ class RestrictedUnpickler:
                 handler(self)
             value = self.pop()
         except CheckpointError as exc:
+            if str(exc).startswith("load: "):  # from persistent_load: it names the file and the member already
+                raise
             raise CheckpointError(f"{self.where}, at byte {self.pos}: {exc}") from None
         except Exception as exc:  # a stack underflow, a bad argument to an allowed call, MemoryError
             raise CheckpointError(f"{self.where} is malformed at byte {self.pos}: {type(exc).__name__}: "
                                   f"{describe(str(exc))}") from None
-        check_depth(value, self.where)
+        check_depth(value, self.where, self.is_private)
         return value
+
+    def is_private(self, obj):
+        return self.private.get(id(obj), _ABSENT) is obj or isinstance(obj, Private)
 
     # ---- reading --------------------------------------------------------------------
     def read(self, n):
@@ -166,7 +180,7 @@ class RestrictedUnpickler:
             "(or add_safe_globals), or load with weights_only=False, which runs whatever code the file holds"))
 
     def callable(self, obj, what):
-        if self.callables.get(id(obj)) is not obj:
+        if self.callables.get(id(obj), _ABSENT) is not obj:
             raise CheckpointError(f"{what} of {describe(obj)}, which is not an allowed global")
         return obj
 
@@ -201,7 +215,7 @@ class _Leave:
         self.obj = obj
 
 
-def check_depth(root, where):
+def check_depth(root, where, is_private=lambda obj: False):
     """Refuse values nested more than MAX_DEPTH containers deep (longest path, cycles cut), in O(size).
 
     A depth-first walk: the containers on its path (`active`) are one chain of
@@ -210,12 +224,18 @@ def check_depth(root, where):
     walked once; empty containers and non-containers are never pushed."""
     depth, active, stack = {}, set(), [root]
     too_deep = CheckpointError(f"{where} nests containers more than {MAX_DEPTH} deep")
+    if is_private(root):
+        _refuse_private(root, where)
     while stack:
         item = stack.pop()
         if type(item) is _Leave:
             obj = item.obj
             active.discard(id(obj))
-            depth[id(obj)] = found = 1 + max((_depth(c, depth) for c in _children(obj)), default=0)
+            children = _children(obj)
+            for c in children:
+                if is_private(c):
+                    _refuse_private(c, where)
+            depth[id(obj)] = found = 1 + max((_depth(c, depth) for c in children), default=0)
             if found > MAX_DEPTH:
                 raise too_deep
             continue
@@ -227,6 +247,12 @@ def check_depth(root, where):
             raise too_deep
         stack.append(_Leave(item))
         stack.extend(c for c in children if id(c) not in depth and _is_container(c) and _children(c))
+
+
+def _refuse_private(obj, where):
+    name = getattr(obj, "__name__", None)
+    raise CheckpointError(f"{where} returns {name or describe(obj)} itself, a part the format only uses to rebuild "
+                          "values (a bare storage or rebuild function), not a value")
 
 
 def _depth(obj, depth):
