@@ -217,7 +217,7 @@ def _pickle(obj, arrays):
 class _Reader:
     def __init__(self, zip_reader, name, map_location, weights_only):
         self.zip, self.name, self.map_location, self.weights_only = zip_reader, name, map_location, weights_only
-        self.arrays, self.objects, self.count = {}, {}, None
+        self.arrays, self.placed, self.objects, self.count = {}, {}, {}, None
 
     def fail(self, what):
         raise CheckpointError(f"load: {self.name} is damaged: {what}")
@@ -285,10 +285,14 @@ class _Reader:
             self.fail(f"array {i} of dtype {host.dtype} is marked requires_grad; only floating-point tensors "
                       "require gradients")
         cls = Parameter if parameter else Tensor
-        return cls(host, requires_grad=requires_grad, device=self.device(device))
+        return cls(self.on_device(i, device), requires_grad=requires_grad)
 
     def on_device(self, i, device):
-        return backend.as_array(self.array(i), device=self.device(device))
+        """Array i on its target device, copied there once however many entries name it."""
+        device = self.device(device)
+        if (i, device) not in self.placed:
+            self.placed[i, device] = backend.as_array(self.array(i), device=device)
+        return self.placed[i, device]
 
     def scalar(self, i):
         host = self.array(i)

@@ -79,10 +79,19 @@ TENSOR, PARAMETER = Marker("torch.Tensor"), Marker("torch.nn.parameter.Parameter
 
 
 class Storage(Private):
-    """A storage loaded from data/<key>: its values as a 1-d host array, and where it was saved."""
+    """A storage loaded from data/<key>: its values as a 1-d host array, and where it was saved.
+
+    on(device) is that array on a device, copied there once however many tensors view it, so
+    a file cannot make a GPU hold one storage a thousand times."""
 
     def __init__(self, array, location):
         self.array, self.location = array, location
+        self._placed = {"cpu": array}
+
+    def on(self, device):
+        if device not in self._placed:
+            self._placed[device] = backend.as_array(self.array, device=device)
+        return self._placed[device]
 
     def __repr__(self):
         return f"a storage of {self.array.size} {self.array.dtype} values"
@@ -100,8 +109,8 @@ def _ints(values, what):
     return tuple(_int(v, what) for v in values)
 
 
-def _view(storage, offset, size, stride, what):
-    """The strided view of storage.array that a (storage_offset, size, stride) triple describes."""
+def _view(storage, offset, size, stride, what, device="cpu"):
+    """The strided view of the storage's values on `device` that (storage_offset, size, stride) describes."""
     if not isinstance(storage, Storage):
         raise CheckpointError(f"{what} is rebuilt from {describe(storage)}, not a storage")
     offset, size, stride = _int(offset, f"{what}'s storage offset"), _ints(size, f"{what}'s size"), \
@@ -112,15 +121,17 @@ def _view(storage, offset, size, stride, what):
     if math.prod(size) == 0:
         if offset > values.size:
             raise CheckpointError(f"{what} starts at element {offset} of a {values.size}-element storage")
-        return np.zeros(size, dtype=values.dtype)
+        return backend.xp_for(device).zeros(size, dtype=values.dtype)
     last = offset + sum((n - 1) * s for n, s in zip(size, stride))
     if last >= values.size:
         raise CheckpointError(f"{what} of size {size}, stride {stride} and offset {offset} reaches element {last} "
                               f"of a {values.size}-element storage")
-    itemsize = values.dtype.itemsize
-    view = np.lib.stride_tricks.as_strided(values[offset:], shape=size, strides=[s * itemsize for s in stride],
-                                           writeable=not _overlaps(size, stride))
-    return view
+    strides = [s * values.dtype.itemsize for s in stride]
+    if device == "cpu":
+        return np.lib.stride_tricks.as_strided(values[offset:], shape=size, strides=strides,
+                                               writeable=not _overlaps(size, stride))
+    return backend.xp_for(device).lib.stride_tricks.as_strided(storage.on(device)[offset:], shape=size,
+                                                               strides=strides)
 
 
 def _overlaps(size, stride):
@@ -157,8 +168,11 @@ class Rebuilder:
     def rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad, backward_hooks,
                           metadata=None):
         self._check_hooks(backward_hooks, metadata, "a tensor")
-        view = _view(storage, storage_offset, size, stride, "a tensor")
-        return self.tensor(view, requires_grad, self.place(storage.location, "a tensor"), "a tensor")
+        if not isinstance(storage, Storage):
+            raise CheckpointError(f"a tensor is rebuilt from {describe(storage)}, not a storage")
+        device = self.place(storage.location, "a tensor")
+        view = _view(storage, storage_offset, size, stride, "a tensor", device)
+        return self.tensor(view, requires_grad, device, "a tensor")
 
     def rebuild_tensor(self, storage, storage_offset, size, stride):
         return self.rebuild_tensor_v2(storage, storage_offset, size, stride, False, OrderedDict())
