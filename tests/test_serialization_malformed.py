@@ -413,6 +413,10 @@ def test_globals_beyond_the_allow_list_are_refused(tmp_path, module, name):
     (b"\x80\x02X\x01\x00\x00\x00xQ.", r"persistent id 'x'; expected a tuple"),
     (b"\x80\x02(X\x06\x00\x00\x00tensorK\x00tQ.", r"persistent id \('tensor', 0\), which is not a tensor"),
     (b"\x80\x02c__builtin__\nset\n.", r"returns _set itself"),
+    (b"\x80\x02ccollections\nOrderedDict\n]K\x01K\x02\x86K\x03\x86a\x85R.", r"OrderedDict: a dict key or set item "
+                                                                         r"is \(1, 2\) \(a tuple\)"),
+    (b"\x80\x02ccollections\nCounter\n]K\x01K\x02\x86a\x85R.", r"Counter: a dict key or set item is \(1, 2\)"),
+    (b"\x80\x02ccollections\nOrderedDict\nK\x01\x85R.", r"OrderedDict\(\) of a int: expected a dict or a list"),
 ])
 def test_hostile_pickles_end_in_the_checkpoint_error(tmp_path, body, match):
     refused(pickled_library(tmp_path, body), match)

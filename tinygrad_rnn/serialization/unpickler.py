@@ -61,6 +61,25 @@ def _complex(real=0.0, imag=0.0):
     return complex(real, imag)
 
 
+def _pairs(items, what):
+    """(key, value) pairs of a dict or a list of pairs, each key checked."""
+    if type(items) in (dict, OrderedDict):
+        items = list(items.items())
+    if type(items) not in (list, tuple) or not all(type(p) in (list, tuple) and len(p) == 2 for p in items):
+        raise CheckpointError(f"{what}() of a {type(items).__name__}: expected a dict or a list of pairs")
+    return [(check_key(k, what), v) for k, v in items]
+
+
+def _ordered_dict(items=()):
+    return OrderedDict(_pairs(items, "OrderedDict"))
+
+
+def _counter(items=()):
+    if type(items) in (list, tuple):
+        return Counter(check_key(k, "Counter") for k in items)
+    return Counter(dict(_pairs(items, "Counter")))
+
+
 def _encode(text, encoding="utf-8"):
     """Protocol 2's spelling of bytes: _codecs.encode(latin-1 str, "latin1")."""
     if type(text) is not str or encoding not in ("latin1", "latin-1"):
@@ -73,10 +92,10 @@ class Private:
     must not be returned themselves."""
 
 
-PRIVATE = (_set, _bytearray, _complex, _encode)
-DEFAULT_GLOBALS = {
-    "collections.OrderedDict": OrderedDict,
-    "collections.Counter": Counter,
+PRIVATE = (_set, _bytearray, _complex, _encode, _ordered_dict, _counter)
+DEFAULT_GLOBALS = {  # each with its arguments checked: OrderedDict(pairs) would hash any key
+    "collections.OrderedDict": _ordered_dict,
+    "collections.Counter": _counter,
     "builtins.set": _set,
     "builtins.bytearray": _bytearray,
     "builtins.complex": _complex,
