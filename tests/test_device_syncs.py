@@ -7,7 +7,7 @@ before it. So a training step reads back only what the user asks for (here
 (../shared/strict_cupy, see its README) counts each read-back and each
 host->device copy per call site; these tests pin those counts for the demo's
 step, a seq2seq step and a padded batch through a recurrent layer. They run
-only under the stand-in.
+only under the stand-in (their names say cuda, so CI's `-k cuda` run picks them).
 """
 
 import collections
@@ -99,7 +99,7 @@ def seq2seq_step(teacher_forcing):
     return step
 
 
-def test_the_demo_step_reads_back_only_the_loss_and_copies_up_only_its_batch():
+def test_the_demo_step_on_cuda_reads_back_only_the_loss_and_copies_up_only_its_batch():
     reads, copies, other = traffic(demo_step())
     assert by_file(reads) == {"tests/test_device_syncs.py": 1}, reads     # loss.item()
     assert by_file(copies) == {"tests/test_device_syncs.py": 2}, copies   # the batch's inputs and targets
@@ -107,7 +107,7 @@ def test_the_demo_step_reads_back_only_the_loss_and_copies_up_only_its_batch():
 
 
 @pytest.mark.parametrize("teacher_forcing", [1.0, 0.5])
-def test_a_seq2seq_step_reads_back_only_the_loss(teacher_forcing):
+def test_a_seq2seq_step_on_cuda_reads_back_only_the_loss(teacher_forcing):
     reads, copies, other = traffic(seq2seq_step(teacher_forcing))
     assert by_file(reads) == {"tests/test_device_syncs.py": 1}, reads     # loss.item()
     assert by_file(copies) == {
@@ -118,7 +118,7 @@ def test_a_seq2seq_step_reads_back_only_the_loss(teacher_forcing):
     assert other == {}
 
 
-def test_a_padded_batch_copies_its_lengths_up_once_per_forward_whatever_its_length():
+def test_a_padded_batch_on_cuda_copies_its_lengths_up_once_per_forward_whatever_its_length():
     tr.manual_seed(0)
     gru = nn.GRU(3, 4, num_layers=2, bidirectional=True).to("cuda")
     x = tr.randn(9, 4, 3, device="cuda")
@@ -132,7 +132,7 @@ def test_a_padded_batch_copies_its_lengths_up_once_per_forward_whatever_its_leng
     assert by_file(copies) == {"tinygrad_rnn/nn/sequence_checks.py": 1}, copies
 
 
-def test_dropout_in_a_step_draws_on_the_gpu():
+def test_dropout_in_a_step_on_cuda_draws_on_the_gpu():
     tr.manual_seed(0)
     lstm = nn.LSTM(3, 4, num_layers=2, dropout=0.5).to("cuda")
     x = tr.randn(5, 2, 3, device="cuda")

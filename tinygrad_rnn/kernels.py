@@ -43,15 +43,16 @@ from . import backend
 from .errors import OpError
 from .ops.unary import stable_sigmoid
 
-# The helpers a body may call, in C. Templates, so one definition serves float and double
-# (CUDA's exp, tanh and fabs have float overloads). sigmoid is ops/unary.py's: e^min(x, 0) / (1 + e^-|x|).
+# The helpers a body may call, in C. Templates, so one definition serves float and double (CUDA's math
+# functions, tanh in the bodies too, are overloaded for float: tanh(float) is tanhf). sigmoid is
+# ops/unary.py's: e^min(x, 0) / (1 + e^-|x|).
 PREAMBLE = """
-template <typename T> __device__ T sigmoid(T x) {
-    T e = exp(-fabs(x));                      // e^-|x| <= 1: no overflow at either end
-    return (x >= 0 ? T(1) : e) / (T(1) + e);
+template <typename F> __device__ F sigmoid(F x) {
+    F e = exp(-fabs(x));                      // e^-|x| <= 1: no overflow at either end
+    return (x >= 0 ? F(1) : e) / (F(1) + e);
 }
-template <typename T> __device__ T relu(T x) { return x < 0 ? T(0) : x; }          // NaN stays NaN
-template <typename T> __device__ T relu_grad(T y) { return y > 0 ? T(1) : T(0); }  // d relu / dx, from y
+template <typename F> __device__ F relu(F x) { return x < 0 ? F(0) : x; }          // NaN stays NaN
+template <typename F> __device__ F relu_grad(F y) { return y > 0 ? F(1) : F(0); }  // d relu / dx, from y
 """
 
 
