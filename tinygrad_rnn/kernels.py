@@ -8,8 +8,15 @@ result back, so the same step is twenty launches where one would do: here each
 cell's maths is written once more as the body of one `cupy.ElementwiseKernel`,
 which keeps every intermediate in registers.
 
-    @fused(LSTM_FORWARD)                   bptt/lstm.py: the ufunc cell stays the function's body;
+    @cuda_kernel(LSTM_FORWARD)             bptt/lstm.py: the ufunc cell stays the function's body;
     def cell_forward(a, c_prev, ...):      on a CUDA array the call runs the kernel instead
+
+An ElementwiseKernel rather than `cupy.fuse`: the cells write their results over
+their arguments (the gate blocks of one buffer, c_t beside c_{t-1} in one array of
+states), and fuse treats arguments that share a base array as one memory: an op
+that writes one of them first copies the others it reads. An ElementwiseKernel's
+outputs are plain references to the given arrays' elements, read and written in
+place, and nothing is copied.
 
 `active(array)` makes the choice: the kernels run on float32 and float64 CuPy
 arrays on a real GPU, unless `with disabled():` turns them off. On NumPy, and on
@@ -199,7 +206,7 @@ class CellKernel:
         raise OpError(f"kernel {self.name}: the statement `{statement}` {why}")
 
 
-def fused(kernel):
+def cuda_kernel(kernel):
     """Decorate a cell's ufunc function (its first argument an array): where `active` says so, a call runs
     `kernel` on the same arguments instead. The function keeps its ufunc body as `.ufuncs`, its kernel as
     `.kernel`."""

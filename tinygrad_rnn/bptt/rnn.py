@@ -31,7 +31,7 @@ The activation's derivative is read off h_t itself, so nothing but the states is
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
 from ..errors import OpError
-from ..kernels import RNN_RELU_BACKWARD, RNN_RELU_FORWARD, RNN_TANH_BACKWARD, RNN_TANH_FORWARD, fused
+from ..kernels import RNN_RELU_BACKWARD, RNN_RELU_FORWARD, RNN_TANH_BACKWARD, RNN_TANH_FORWARD, cuda_kernel
 from .op import BPTTOp
 
 NONLINEARITIES = ("tanh", "relu")
@@ -44,21 +44,21 @@ def check_nonlinearity(where, nonlinearity):
     return nonlinearity
 
 
-@fused(RNN_TANH_FORWARD)
+@cuda_kernel(RNN_TANH_FORWARD)
 def tanh_forward(h, rec):
     """h_t <- tanh(h_t + rec) in place: h holds x_t W_ih^T + b, rec is h_{t-1} W_hh^T (B, H)."""
     h += rec
     xp_of(h).tanh(h, out=h)
 
 
-@fused(RNN_RELU_FORWARD)
+@cuda_kernel(RNN_RELU_FORWARD)
 def relu_forward(h, rec):
     """h_t <- relu(h_t + rec) in place."""
     h += rec
     xp_of(h).maximum(h, 0, out=h)
 
 
-@fused(RNN_TANH_BACKWARD)
+@cuda_kernel(RNN_TANH_BACKWARD)
 def tanh_backward(dh, h, d):
     """d <- da_t = dh (1 - h_t^2) = dh - dh h_t h_t."""
     xp = xp_of(d)
@@ -67,7 +67,7 @@ def tanh_backward(dh, h, d):
     xp.subtract(dh, d, out=d)
 
 
-@fused(RNN_RELU_BACKWARD)
+@cuda_kernel(RNN_RELU_BACKWARD)
 def relu_backward(dh, h, d):
     """d <- da_t = dh [h_t > 0]."""
     xp_of(d).multiply(dh, h > 0, out=d)
