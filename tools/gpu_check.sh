@@ -121,7 +121,7 @@ print("; ".join(flat(json.load(open(sys.argv[1]))))[:400].replace("|", "/"))
 EOF
 
 # 1. the device tests
-run "$(share 140)" "$WORK/tests.log" "$PY" -m pytest -k cuda -p no:cacheprovider -q -rfEs
+run "$(share 140)" "$WORK/tests.log" "$PY" -m pytest -k cuda -p no:cacheprovider -rfEs
 stages+=("| device tests (\`pytest -k cuda\`) | $(verdict $RC) | $SECS | $(share 140) |")
 tests_log=$WORK/tests.log
 
