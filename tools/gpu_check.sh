@@ -4,20 +4,24 @@
 #     tools/gpu_check.sh [REPORT]          (default: $OUT/gpu_report.md, or ./gpu_report.md without $OUT)
 #
 # It runs, each under its own time limit so that the whole fits in 8 minutes:
-#   1. the device tests                  python -m pytest -k cuda
+#   1. the device tests                  python -m pytest -k cuda (among them tests/test_kernels.py's
+#                                        *_on_cuda_* tests: the fused cell kernels against NumPy)
 #   2. every tutorial                    tutorials/0N_*.py --quick --device cuda
 #   3. the demo                          python -m tinygrad_rnn demo --device cuda --steps 50
 #   4. the benchmark                     tools/bench.py --device cuda --markdown (beside PyTorch on CUDA
 #                                        where torch has CUDA, else alone)
+#   5. the fused cell kernels' worth     one LSTM and one GRU training step on CUDA, milliseconds with the
+#                                        kernels (tinygrad_rnn/kernels.py) and without (one ufunc per op)
 # and writes one markdown report: the machine, each stage's result and time, the test summary,
-# the tutorials' results, the demo's last lines and the benchmark's tables. Nothing is installed:
+# the fused kernels' tests and timings, the tutorials' results, the demo's last lines and the
+# benchmark's tables. Nothing is installed:
 # first `pip install -e ".[dev,cuda12]"` (or cuda13), and torch with CUDA for the PyTorch columns.
 #
 # Without a GPU the script can check itself on the strict CuPy stand-in (timings are then CPU ones):
 #     PYTHONPATH=../shared/strict_cupy GPU_CHECK_SKIP_BENCH=1 tools/gpu_check.sh /tmp/gpu_report.md
 #
-# Environment: PYTHON (default python3), GPU_CHECK_SKIP_BENCH=1 skips stage 4, GPU_CHECK_BUDGET_S
-# (default 480) is the whole time, shared out as 150 : 190 : 60 : 80 s.
+# Environment: PYTHON (default python3), GPU_CHECK_SKIP_BENCH=1 skips stages 4 and 5 (the timings),
+# GPU_CHECK_BUDGET_S (default 480) is the whole time, shared out as 140 : 190 : 60 : 70 : 20 s.
 # Exit status: 0 when every stage passed, 1 when one failed or ran out of time, 2 without CUDA.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -85,6 +89,10 @@ except ImportError:
     print("- torch: not installed (the benchmark runs without the PyTorch columns)")
 print(f"- tr.cuda.is_available() = {tr.cuda.is_available()}"
       + ("" if tr.cuda.is_available() else f": {tr.cuda.unavailable_reason()}"))
+if tr.cuda.is_available():
+    from tinygrad_rnn import kernels
+    on = kernels.active(tr.zeros(1, device="cuda").array)
+    print(f"- fused cell kernels (tinygrad_rnn/kernels.py): {'on' if on else 'off: the ufunc cells run'}")
 EOF
 say "# GPU check of tinygrad_rnn" "" "$(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname)" ""
 cat "$WORK/machine.md" >>"$REPORT"
@@ -113,8 +121,8 @@ print("; ".join(flat(json.load(open(sys.argv[1]))))[:400].replace("|", "/"))
 EOF
 
 # 1. the device tests
-run "$(share 150)" "$WORK/tests.log" "$PY" -m pytest -k cuda -p no:cacheprovider -q -rfE
-stages+=("| device tests (\`pytest -k cuda\`) | $(verdict $RC) | $SECS | $(share 150) |")
+run "$(share 140)" "$WORK/tests.log" "$PY" -m pytest -k cuda -p no:cacheprovider -rfEs
+stages+=("| device tests (\`pytest -k cuda\`) | $(verdict $RC) | $SECS | $(share 140) |")
 tests_log=$WORK/tests.log
 
 # 2. every tutorial, quick, on cuda; each gets what is left of the stage's time
@@ -148,8 +156,49 @@ if [ "${GPU_CHECK_SKIP_BENCH:-0}" = 1 ]; then
   stages+=("| benchmark | skipped (GPU_CHECK_SKIP_BENCH=1) | - | - |")
   : >"$WORK/bench.log"
 else
-  run "$(share 80)" "$WORK/bench.log" "$PY" tools/bench.py --device cuda --markdown --repeats 7 --budget 3
-  stages+=("| benchmark (\`tools/bench.py --device cuda --markdown\`) | $(verdict $RC) | $SECS | $(share 80) |")
+  run "$(share 70)" "$WORK/bench.log" "$PY" tools/bench.py --device cuda --markdown --repeats 7 --budget 3
+  stages+=("| benchmark (\`tools/bench.py --device cuda --markdown\`) | $(verdict $RC) | $SECS | $(share 70) |")
+fi
+
+# 5. the fused cell kernels' worth: one training step with them and without, taking turns
+cat >"$WORK/kernels.py" <<'EOF'
+import statistics
+import time
+
+import tinygrad_rnn as tr
+from tinygrad_rnn import backend, kernels, nn
+
+sync = backend.xp_for("cuda").cuda.Device().synchronize
+print("| layer (float32, T = 100, batch 32, 64 -> 256) | with the kernels (ms) | one ufunc per op (ms) |")
+print("|---|---:|---:|")
+for name, make in (("LSTM", nn.LSTM), ("GRU", nn.GRU)):
+    tr.manual_seed(0)
+    layer = make(64, 256).to("cuda")
+    x = tr.randn(100, 32, 64, device="cuda")
+
+    def step():
+        out, _ = layer(x)
+        (out * out).mean().backward()
+        sync()
+    times = {"fused": [], "ufuncs": []}
+    for round_ in range(6):
+        for way in times:
+            t0 = time.perf_counter()
+            if way == "fused":
+                step()
+            else:
+                with kernels.disabled():
+                    step()
+            if round_:  # the first round compiles and warms up
+                times[way].append(1000 * (time.perf_counter() - t0))
+    print(f"| {name} | {statistics.median(times['fused']):.2f} | {statistics.median(times['ufuncs']):.2f} |")
+EOF
+if [ "${GPU_CHECK_SKIP_BENCH:-0}" = 1 ]; then
+  stages+=("| fused cell kernels, with and without | skipped (GPU_CHECK_SKIP_BENCH=1) | - | - |")
+  echo "not timed (GPU_CHECK_SKIP_BENCH=1)" >"$WORK/kernels.log"
+else
+  run "$(share 20)" "$WORK/kernels.log" "$PY" "$WORK/kernels.py"
+  stages+=("| fused cell kernels, with and without | $(verdict $RC) | $SECS | $(share 20) |")
 fi
 
 say "| stage | result | seconds | limit (s) |" "|---|---|---:|---:|"
@@ -157,6 +206,12 @@ for row in "${stages[@]}"; do say "$row"; done
 say "" "## Device tests" ""
 grep -E "^(FAILED|ERROR)|passed|failed|error" "$tests_log" | tail -n 40 >"$WORK/tests.tail"
 fence "$WORK/tests.tail"
+say "## Fused cell kernels" "" "Their tests (tests/test_kernels.py) that failed or were skipped:" ""
+grep -E "^(FAILED|ERROR|SKIPPED).*test_kernels.py" "$tests_log" >"$WORK/kernels.tail" || echo "none" >"$WORK/kernels.tail"
+fence "$WORK/kernels.tail"
+say "One training step (forward and backward) with the kernels and with one ufunc per op:" ""
+cat "$WORK/kernels.log" >>"$REPORT"
+say ""
 say "## Tutorials (--quick --device cuda)" "" "| tutorial | result | seconds | results.json |" "|---|---|---:|---|"
 for row in "${tutorial_rows[@]}"; do say "$row"; done
 say ""

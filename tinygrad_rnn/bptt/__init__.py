@@ -26,6 +26,10 @@ Every op: forward(x (T, B, I), initial state, W_ih, W_hh[, biases]) ->
 (output (T, B, H), final state); one GEMM per gate for the input projection of
 all steps, one batched product per step for the recurrent one, and the weight
 gradients summed over the steps as one GEMM per gate after the backward loop.
+Each family's pointwise maths is a pair of cell functions (cell_forward and
+cell_backward; tanh_forward, relu_forward and their backwards for the RNN),
+ufunc calls with out=; on CUDA each call runs instead as one fused kernel
+(tinygrad_rnn/kernels.py), the same maths in one launch.
 """
 
 from .gru import GRUBPTT

@@ -41,11 +41,13 @@ is retained: then copies do), so backward allocates nothing of size T.
 
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
+from ..kernels import GRU_BACKWARD, GRU_FORWARD, cuda_kernel
 from ..ops.unary import sigmoid_
 from .gates import Gates
 from .op import BPTTOp
 
 
+@cuda_kernel(GRU_FORWARD)
 def cell_forward(a, h_n, h_prev, h, scratch):
     """a: the step's (3, B, H) block, r and z holding x + h pre-activations and n holding x_n,
     turned into r, z, n in place; h_n = h_{t-1} W_hn^T + b_hn; h_t is written into h."""
@@ -60,6 +62,7 @@ def cell_forward(a, h_n, h_prev, h, scratch):
     h += n
 
 
+@cuda_kernel(GRU_BACKWARD)
 def cell_backward(a, h_n, h_prev, dh, s1, s2):
     """a: the step's r, z, n (3, B, H), turned into [dr, dz, dn] in place; h_n into dh_n = dn r;
     dh = dL/dh_t becomes dh z, the direct path's share of dh_{t-1}. s1, s2: free (B, H) arrays.

@@ -47,6 +47,7 @@ op holds at its peak is what the NumPy floor holds (tools/numpy_floor.py).
 
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
+from ..kernels import LSTM_BACKWARD, LSTM_FORWARD, cuda_kernel
 from ..ops.unary import sigmoid_
 from .gates import Gates
 from .op import BPTTOp
@@ -54,6 +55,7 @@ from .op import BPTTOp
 ORDER = (0, 1, 3, 2)  # PyTorch's gate k at internal block ORDER[k] and back: i, f, g, o <-> i, f, o, g
 
 
+@cuda_kernel(LSTM_FORWARD)
 def cell_forward(a, c_prev, c, tanh_c, h, scratch):
     """a: a step's pre-activations (4, B, H), internal order, turned into i, f, o, g in place;
     then c = f c_prev + i g, tanh_c = tanh(c), h = o tanh_c, written into the given (B, H) arrays."""
@@ -68,6 +70,7 @@ def cell_forward(a, c_prev, c, tanh_c, h, scratch):
     xp.multiply(o, tanh_c, out=h)
 
 
+@cuda_kernel(LSTM_BACKWARD)
 def cell_backward(a, c_prev, tanh_c, dh, dc, dc_t, s):
     """a: the step's gates i, f, o, g (4, B, H), turned into da_t in place (equations above);
     dh = dL/dh_t is read; dc holds dL/dc_t from step t+1 and becomes dc_{t-1}; dc_t receives

@@ -36,11 +36,13 @@ computes tanh(c_t) again in backward.
 
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
+from ..kernels import PEEPHOLE_LSTM_BACKWARD, PEEPHOLE_LSTM_FORWARD, cuda_kernel
 from ..ops.unary import sigmoid_
 from .gates import Gates
 from .op import BPTTOp
 
 
+@cuda_kernel(PEEPHOLE_LSTM_FORWARD)
 def cell_forward(a, c_prev, c, tanh_c, h, peepholes, scratch):
     """a: the step's pre-activations (4, B, H), PyTorch's order, turned into i, f, g, o in place;
     peepholes: (w_cif (2, 1, H), w_co (H,)); c, tanh_c and h are written into the given arrays.
@@ -62,6 +64,7 @@ def cell_forward(a, c_prev, c, tanh_c, h, peepholes, scratch):
     xp.multiply(o, tanh_c, out=h)
 
 
+@cuda_kernel(PEEPHOLE_LSTM_BACKWARD)
 def cell_backward(a, c_prev, tanh_c, peepholes, dh, dc, dc_t, s):
     """a: the step's gates i, f, g, o, turned into da_t in place (equations above); dh is read;
     dc holds dL/dc_t from step t+1 and becomes dc_{t-1}; dc_t receives the whole dL/dc_t."""

@@ -31,6 +31,7 @@ The activation's derivative is read off h_t itself, so nothing but the states is
 from ..autograd import is_anomaly_enabled
 from ..backend import xp_of
 from ..errors import OpError
+from ..kernels import RNN_RELU_BACKWARD, RNN_RELU_FORWARD, RNN_TANH_BACKWARD, RNN_TANH_FORWARD, cuda_kernel
 from .op import BPTTOp
 
 NONLINEARITIES = ("tanh", "relu")
@@ -41,6 +42,38 @@ def check_nonlinearity(where, nonlinearity):
     if nonlinearity not in NONLINEARITIES:
         raise OpError(f"{where}: nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
     return nonlinearity
+
+
+@cuda_kernel(RNN_TANH_FORWARD)
+def tanh_forward(h, rec):
+    """h_t <- tanh(h_t + rec) in place: h holds x_t W_ih^T + b, rec is h_{t-1} W_hh^T (B, H)."""
+    h += rec
+    xp_of(h).tanh(h, out=h)
+
+
+@cuda_kernel(RNN_RELU_FORWARD)
+def relu_forward(h, rec):
+    """h_t <- relu(h_t + rec) in place."""
+    h += rec
+    xp_of(h).maximum(h, 0, out=h)
+
+
+@cuda_kernel(RNN_TANH_BACKWARD)
+def tanh_backward(dh, h, d):
+    """d <- da_t = dh (1 - h_t^2) = dh - dh h_t h_t."""
+    xp = xp_of(d)
+    xp.multiply(dh, h, out=d)
+    d *= h
+    xp.subtract(dh, d, out=d)
+
+
+@cuda_kernel(RNN_RELU_BACKWARD)
+def relu_backward(dh, h, d):
+    """d <- da_t = dh [h_t > 0]."""
+    xp_of(d).multiply(dh, h > 0, out=d)
+
+
+CELLS = {"tanh": (tanh_forward, tanh_backward), "relu": (relu_forward, relu_backward)}
 
 
 class RNNBPTT(BPTTOp):
@@ -68,16 +101,12 @@ class RNNBPTT(BPTTOp):
         hs[r * active] = h0
         w_hh_t = xp.ascontiguousarray(weight_hh.T)
         rec = xp.empty((batch, hidden), dtype=x.dtype)
-        relu, reals, anomaly = self.nonlinearity == "relu", self.reals(active), is_anomaly_enabled()
+        cell, reals, anomaly = CELLS[self.nonlinearity][0], self.reals(active), is_anomaly_enabled()
         for t in self.order(active):
             before, after = t + r, t + 1 - r
             h = hs[after]
             xp.matmul(hs[before], w_hh_t, out=rec)
-            h += rec
-            if relu:
-                xp.maximum(h, 0, out=h)
-            else:
-                xp.tanh(h, out=h)
+            cell(h, rec)
             if reals[t] is not None:                               # padded sequences keep their state
                 xp.copyto(h, hs[before], where=~reals[t])
             if anomaly:
@@ -93,7 +122,7 @@ class RNNBPTT(BPTTOp):
         batch, hidden = hs.shape[1], hs.shape[2]
         dh = xp.zeros_like(hs[0]) if dh_n is None else dh_n.copy()
         da = xp.empty((active, batch, hidden), dtype=hs.dtype)     # every step's dL/d(pre-activation)
-        relu, reals = self.nonlinearity == "relu", self.reals(active)
+        cell, reals = CELLS[self.nonlinearity][1], self.reals(active)
         anomaly, recording = is_anomaly_enabled(), self.recording()
         if recording:
             self.start_recording(self.steps)
@@ -107,12 +136,7 @@ class RNNBPTT(BPTTOp):
                 dh *= real
             if recording:
                 self.record(t, dh)
-            if relu:                                                  # da_t = dh [h_t > 0]
-                xp.multiply(dh, h > 0, out=d)
-            else:                                                     # da_t = dh (1 - h_t^2) = dh - dh h_t h_t
-                xp.multiply(dh, h, out=d)
-                d *= h
-                xp.subtract(dh, d, out=d)
+            cell(dh, h, d)                                            # da_t = dh act'(a_t), read off h_t
             xp.matmul(d, weight_hh, out=dh)                           # dh_{t-1} = da_t W_hh
             if real is not None:
                 dh += kept

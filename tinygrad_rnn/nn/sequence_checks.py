@@ -88,15 +88,21 @@ class StepMasks:
 
         active_steps   max(lengths): every later step is padding for every sequence
         real[t]        (batch, 1) boolean array on the input's device, or None when
-                       every sequence is real at step t
+                       every sequence is real at step t (t < min(lengths))
         output         (T, batch, 1) boolean array: real[t] for every step at once
+
+    The host decides from the host lengths which steps run and which are partly
+    padded; the masks are compared on the device, from one copy of the lengths
+    (batch ints) per forward, so nothing is read back and nothing of size T is copied.
     """
 
     def __init__(self, lengths, steps, like):
-        real = backend.np.arange(steps)[:, None, None] < lengths[None, :, None]     # (T, batch, 1), host
+        xp = backend.xp_for(like.device)
         self.active_steps = int(lengths.max())
-        self.output = backend.as_array(real, device=like.device)
-        self.real = [None if real[t].all() else self.output[t] for t in range(steps)]
+        on_device = backend.as_array(lengths, device=like.device)
+        self.output = xp.arange(steps)[:, None, None] < on_device[None, :, None]     # (T, batch, 1)
+        shortest = int(lengths.min())
+        self.real = [None if t < shortest else self.output[t] for t in range(steps)]
 
 
 def step_masks(lengths, steps, like):
