@@ -179,6 +179,7 @@ class Function:
         """After the last backward: drop the saved arrays, any array kept as an attribute and the
         constant inputs; keep the structure (op, edges, shapes, scope, gradient norm) for drawing."""
         self.saved = _RELEASED
+        self.versions = None  # the version records guard saved arrays, and none are left
         attributes = self.__dict__
         if attributes:
             for key in [k for k, v in attributes.items() if backend.is_array(v)]:
