@@ -189,6 +189,7 @@ def _typed(name, dtype):
             raise OpError(f"{name}: expected one list of numbers or sizes as ints, got {data!r}")
         return tensor(data[0], dtype=dtype, device=device)
     make.__name__ = name
+    make.dtype = dtype  # t.type(tr.DoubleTensor) reads it
     return make
 
 

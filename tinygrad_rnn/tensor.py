@@ -11,7 +11,8 @@
                     (views, detach(), .data); every in-place change moves it by one, and a node
                     that saved the old value refuses to backpropagate (tinygrad_rnn/inplace.py)
 
-The many operators and methods live in tensor_methods.py (grouped by kind),
+The many operators and methods live in tensor_methods.py (grouped by kind) and
+tensor_surface.py (more of PyTorch's everyday methods),
 each one an op from tinygrad_rnn/ops, so the maths lives in one place; this
 file is what a Tensor *is*.
 """
@@ -21,7 +22,7 @@ import weakref
 from . import backend, devices
 from .autograd import add_hook, memory_owner, run_backward
 from .errors import GraphError, OpError
-from .tensor_methods import TensorMethods
+from .tensor_surface import SurfaceMethods
 
 
 class Version:
@@ -33,7 +34,7 @@ class Version:
         self.value = 0
 
 
-class Tensor(TensorMethods):
+class Tensor(SurfaceMethods):
     __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_index", "_counter", "_view", "name", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to our operators
 
