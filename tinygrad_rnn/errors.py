@@ -21,7 +21,8 @@ class DimError(OpError, IndexError):
 
 
 class IndexArgumentError(ArgumentTypeError, IndexError):
-    """An index argument that is not an integer (PyTorch's IndexError from indexing with it)."""
+    """An index argument of the wrong kind: not an integer, or an index tensor of the wrong number
+    of dimensions (PyTorch raises IndexError there)."""
 
 
 class GraphError(RuntimeError):

@@ -13,6 +13,7 @@ from . import backend, dtypes
 from .autograd import no_grad, set_grad_enabled
 from .errors import ArgumentTypeError, OpError
 from .tensor import Tensor
+from .tensor_surface import Size  # noqa: F401 (exported as tr.Size)
 
 
 def _method(name):
@@ -74,26 +75,6 @@ def any(input, dim=None, keepdim=False):  # noqa: A001 (PyTorch's name)
 
 def masked_fill(input, mask, value):
     return input.masked_fill(mask, value)
-
-
-class Size(tuple):
-    """PyTorch's torch.Size: a tuple of ints (x.size() == tr.Size([2, 3]) and == (2, 3))."""
-
-    def __new__(cls, sizes=()):
-        sizes = tuple(sizes)
-        for n in sizes:
-            if isinstance(n, builtins.bool) or not isinstance(n, builtins.int):
-                raise ArgumentTypeError(f"Size: expected ints, got {sizes!r}")
-        return super().__new__(cls, sizes)
-
-    def numel(self):
-        count = 1
-        for n in self:
-            count *= n
-        return count
-
-    def __repr__(self):
-        return f"tr.Size({list(self)})"
 
 
 def inference_mode(mode=True):

@@ -21,7 +21,7 @@ import weakref
 
 from . import backend, devices
 from .autograd import add_hook, memory_owner, run_backward
-from .errors import GraphError, OpError
+from .errors import ArgumentTypeError, GraphError, OpError
 from .tensor_surface import SurfaceMethods
 
 
@@ -140,10 +140,13 @@ class Tensor(SurfaceMethods):
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise OpError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+                raise ArgumentTypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
             if value.shape != self.shape or value.device != self.device:
                 raise OpError(f"grad: assigned a gradient of shape {tuple(value.shape)} on {value.device} to a "
                               f"tensor of shape {tuple(self.shape)} on {self.device}; they must match")
+            if value.dtype != self.dtype:  # as PyTorch: a float64 gradient never makes a float32 step
+                raise OpError(f"grad: assigned a gradient of dtype {value.dtype} to a tensor of dtype {self.dtype}; "
+                              f"they must match (convert it with .to({self.dtype}))")
         self._grad = value
 
     # ---- what it is ----------------------------------------------------------
@@ -222,11 +225,12 @@ class Tensor(SurfaceMethods):
         else:
             if isinstance(gradient, Tensor):
                 g = gradient._data
-            elif backend.is_array(gradient) or isinstance(gradient, (int, float, list)):
+            elif backend.is_array(gradient) or isinstance(gradient, (int, float, list)) and \
+                    not isinstance(gradient, bool):
                 g = make_array(gradient, self.dtype, self.device, "backward")
             else:
-                raise OpError(f"backward: gradient must be a Tensor of shape {tuple(self.shape)}, "
-                              f"got {type(gradient).__name__}")
+                raise ArgumentTypeError(f"backward: gradient must be a Tensor of shape {tuple(self.shape)} or None, "
+                                        f"got {type(gradient).__name__}")
             if g.shape != self.shape:
                 raise GraphError(f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape "
                                  f"{tuple(self.shape)}; they must be equal")
@@ -307,7 +311,7 @@ def make_array(data, dtype, device, op):
     except (ValueError, TypeError, OverflowError) as exc:  # ragged nested lists, a dtype that is not one
         raise OpError(f"{op}: cannot make an array from this {type(data).__name__}: {exc}") from exc
     if array.dtype.kind not in "biufc":
-        raise OpError(f"{op}: data must be numbers or booleans, got dtype {array.dtype}")
+        raise ArgumentTypeError(f"{op}: data must be numbers or booleans, got dtype {array.dtype}")
     # a new storage, as PyTorch's tensor(): the caller's array is not shared (from_numpy shares)
     if backend.is_array(data) and memory_owner(array) is memory_owner(data):
         array = array.copy()

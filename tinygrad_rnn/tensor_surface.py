@@ -19,7 +19,7 @@ import types
 from collections import namedtuple
 
 from . import backend, dtypes, ops
-from .errors import ArgumentTypeError, DimError, OpError
+from .errors import ArgumentTypeError, DimError, IndexArgumentError, OpError
 from .tensor_methods import TensorMethods, pick_dim
 
 # what sort, topk, cummax... return, as PyTorch's torch.return_types
@@ -56,6 +56,26 @@ def _sizes(op, sizes):
     return tuple(check_int(op, "each size", n) for n in sizes)
 
 
+class Size(tuple):
+    """PyTorch's torch.Size: a tuple of ints (x.size() == tr.Size([2, 3]) and == (2, 3))."""
+
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        for n in sizes:
+            if isinstance(n, bool) or not isinstance(n, int):
+                raise ArgumentTypeError(f"Size: expected ints, got {sizes!r}")
+        return super().__new__(cls, sizes)
+
+    def numel(self):
+        count = 1
+        for n in self:
+            count *= n
+        return count
+
+    def __repr__(self):
+        return f"tr.Size({list(self)})"
+
+
 class SurfaceMethods(TensorMethods):
     __slots__ = ()
 
@@ -86,6 +106,12 @@ class SurfaceMethods(TensorMethods):
         float32 tensor gives float32)."""
         make, dtype, device = self._like_this("tensor", dtype, device)
         return make(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def size(self, dim=None):
+        """tr.Size (a tuple) of the shape, or the size of one dimension as an int."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[dim_index("size", dim, self._data.ndim)]
 
     # ---- dtype ---------------------------------------------------------------
     def type(self, dtype=None, non_blocking=False):
@@ -145,7 +171,7 @@ class SurfaceMethods(TensorMethods):
         if index.dtype.kind not in "iu":
             raise OpError(f"index_select: index must be an integer tensor (int64 or int32), got dtype {index.dtype}")
         if index.ndim > 1:
-            raise OpError(f"index_select: index must be 0-d or 1-D, got shape {tuple(index.shape)}")
+            raise IndexArgumentError(f"index_select: index must be 0-d or 1-D, got shape {tuple(index.shape)}")
         if index.device == "cpu" and index.numel():
             size = self.shape[dim] if self._data.ndim else 1
             low, high = int(index._data.min()), int(index._data.max())
