@@ -88,7 +88,7 @@ def test_numpy_integer_axis_is_accepted(device):
 @pytest.mark.parametrize("name", REDUCE)
 def test_axis_out_of_range_names_the_op_and_the_axis(device, name):
     op = REDUCE[name][0]
-    with pytest.raises(tr.OpError, match=rf"{name}: axis 3 is out of range for a tensor with 2 axes"):
+    with pytest.raises(tr.OpError, match=rf"{name}: dim 3 is out of range for a tensor with 2 dimensions"):
         op(tr.ones(2, 3, device=device), axis=3)
 
 

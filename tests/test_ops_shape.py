@@ -46,7 +46,9 @@ def test_T_reverses_all_axes(device, leaf):
 
 @pytest.mark.parametrize("axes", [(0, 0, 1), (0, 1), (0, 1, 5)], ids=str)
 def test_permute_that_is_not_a_permutation_is_an_op_error(device, axes):
-    with pytest.raises(tr.OpError, match=r"transpose: .* is not a permutation of the 3 axes of shape \(2, 3, 4\)"):
+    wrong = r"permute: (.* is not a permutation of the 3 dims of|dim 5 is out of range for) a tensor of shape "
+    wrong += r"\(2, 3, 4\)"
+    with pytest.raises(tr.OpError, match=wrong):
         tr.ones(2, 3, 4, device=device).permute(axes)
 
 

@@ -21,6 +21,17 @@ from .gradcheck import gradcheck
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor
 
+# ---- more of PyTorch's surface: module functions beyond functions.py, tr.accelerator, errors by kind ----
+from . import accelerator
+from .errors import ArgumentTypeError, DimError, IndexArgumentError
+from .functions_surface import Size, allclose, amax, amin, argsort, ceil, clamp_max, clamp_min, cumsum, exp2
+from .functions_surface import expm1, flip, floor, fmax, fmin, get_default_dtype, index_select, inference_mode
+from .functions_surface import is_floating_point, is_tensor, isfinite, isinf, isnan, log1p, log2, log10
+from .functions_surface import logsumexp, masked_fill, maximum, minimum, multinomial, norm, prod
+from .functions_surface import promote_types, reciprocal, result_type, round, rsqrt, sign, sort, square, std
+from .functions_surface import tile, topk, trunc, unbind, var
+from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
+
 __version__ = "0.1.0"
 
 # PyTorch's dtype aliases: tr.float, tr.double, tr.half, tr.long, tr.int, tr.short, tr.bool

@@ -111,6 +111,8 @@ def check_device(device):
     """Return a valid device string, or raise naming what is wrong."""
     if device is None:
         return "cpu"
+    if isinstance(device, str) and device.endswith(":0"):  # "cuda:0", and tr.device objects, are "cuda"
+        device = device[:-2]
     if device not in DEVICES:
         raise DeviceError(f"unknown device {device!r}: expected one of {DEVICES}")
     if device == "cuda" and _load_cupy() is None:
@@ -219,15 +221,30 @@ _cuda_rng = None  # made at the first CUDA draw, so seeding never imports CuPy
 
 
 def manual_seed(seed):
-    """Reseed the host generator and the CUDA one with `seed`."""
+    """Reseed the host generator and the CUDA one with `seed` (an int; a float is truncated, as PyTorch)."""
     global _host_rng
+    seed = _seed_int(seed)
     _host_rng = np.random.default_rng(seed)
     cuda_manual_seed(seed)
+
+
+def _seed_int(seed):
+    """PyTorch's rule: int(seed), from 0 to 2**64 - 1 (a negative seed wraps, as PyTorch's)."""
+    from .errors import ArgumentTypeError  # errors.py imports this module
+    if isinstance(seed, bool) or not isinstance(seed, (int, float, np.integer, np.floating)):
+        raise ArgumentTypeError(f"manual_seed: the seed must be an int, got {type(seed).__name__} {seed!r}")
+    if isinstance(seed, (float, np.floating)) and not np.isfinite(seed):
+        raise ArgumentTypeError(f"manual_seed: the seed must be a finite number, got {seed!r}")
+    seed = int(seed)
+    if not -(2 ** 63) <= seed < 2 ** 64:
+        raise ArgumentTypeError(f"manual_seed: the seed must lie in [-2**63, 2**64), got {seed}")
+    return seed % 2 ** 64
 
 
 def cuda_manual_seed(seed):
     """Reseed the CUDA generator only (torch.cuda.manual_seed); no GPU needed until it draws."""
     global _cuda_seed, _cuda_rng
+    seed = _seed_int(seed)
     _cuda_seed, _cuda_rng = seed, None
 
 

@@ -8,17 +8,44 @@ same seed gives the same numbers; dtype defaults to float32 as in PyTorch.
     tr.as_tensor(data)     shares when it can (a NumPy array already of that dtype and device)
 """
 
+import math
+import os
+
 from . import backend, devices, dtypes
-from .errors import OpError
+from .errors import ArgumentTypeError, OpError
 from .tensor import Tensor, make_array
 
 
 def _shape(name, size):
     size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
     for n in size:
-        if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__") or int(n) < 0:
-            raise OpError(f"{name}: sizes must be non-negative ints, got {size!r}")
+        if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__"):
+            raise ArgumentTypeError(f"{name}: sizes must be ints, got {size!r}")
+        if int(n) < 0:
+            raise OpError(f"{name}: sizes must be non-negative, got {size!r}")
     return tuple(int(n) for n in size)
+
+
+def _memory_bytes():
+    """This machine's physical memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_size(name, shape, dtype, device):
+    """Refuse, before allocating, a tensor larger than the host's memory: a clear error at once,
+    never a MemoryError from deep inside NumPy or minutes of swapping (PyTorch: "can't allocate")."""
+    count = 1
+    for n in shape:
+        count *= n
+    nbytes = count * backend.np.dtype(dtype).itemsize
+    limit = _memory_bytes()
+    if nbytes >= 2 ** 63 or device != "cuda" and limit is not None and nbytes > limit:
+        raise OpError(f"{name}: cannot allocate a tensor of shape {tuple(shape)} and dtype {backend.np.dtype(dtype)}: "
+                      f"{nbytes / 2 ** 30:.4g} GiB is more than this machine's "
+                      f"{(limit or 0) / 2 ** 30:.4g} GiB of memory")
 
 
 def _new(name, array, requires_grad):
@@ -30,6 +57,7 @@ def _filled(name, size, fill, dtype, device, requires_grad):
     shape = _shape(name, size)
     xp = backend.xp_for(devices.normalize(device))
     dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
+    check_size(name, shape, dtype, devices.normalize(device))
     try:
         array = xp.full(shape, fill, dtype=dtype)
     except (ValueError, MemoryError, OverflowError) as exc:
@@ -114,6 +142,7 @@ def _random(name, size, draw, dtype, device, requires_grad):
     dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
     if dtype.kind not in "fc":
         raise OpError(f"{name}: draws floating-point numbers, got dtype {dtype}")
+    check_size(name, shape, dtype, devices.normalize(device))
     data = draw(backend.rng(), shape).astype(dtype)
     return _new(name, backend.as_array(data, device=devices.normalize(device)), requires_grad)
 
@@ -144,7 +173,9 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
         raise OpError("randint: size is required, e.g. tr.randint(0, 10, (3,))")
     if not high > low:
         raise OpError(f"randint: expected low < high, got {low} and {high}")
-    data = backend.rng().integers(low, high, _shape("randint", (size,))).astype(dtype or dtypes.int64)
+    shape = _shape("randint", (size,))
+    check_size("randint", shape, dtype or dtypes.int64, devices.normalize(device))
+    data = backend.rng().integers(low, high, shape).astype(dtype or dtypes.int64)
     return _new("randint", backend.as_array(data, device=devices.normalize(device)), requires_grad)
 
 
@@ -159,15 +190,27 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if step == 0:
         raise OpError("arange: step must not be 0")
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__index__"):
+            raise ArgumentTypeError(f"arange: {name} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise OpError(f"arange: {name} must be finite, got {value}")
+    if (end - start) * step < 0:
+        raise OpError(f"arange: the bounds {start} and {end} disagree with the sign of step {step}")
     if dtype is None:
         dtype = dtypes.int64 if all(isinstance(v, int) for v in (start, end, step)) else dtypes.float32
+    check_size("arange", (math.ceil((end - start) / step),), dtypes.check_dtype(dtype, "arange"),
+               devices.normalize(device))
     data = backend.xp_for(devices.normalize(device)).arange(start, end, step, dtype=dtypes.check_dtype(dtype, "arange"))
     return _new("arange", data, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    if not isinstance(steps, int) or steps < 0:
-        raise OpError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise ArgumentTypeError(f"linspace: steps must be an int, got {steps!r}")
+    if steps < 0:
+        raise OpError(f"linspace: steps must be non-negative, got {steps}")
+    check_size("linspace", (steps,), dtype or dtypes.float32, devices.normalize(device))
     data = backend.xp_for(devices.normalize(device)).linspace(start, end, steps,
                                                               dtype=dtypes.check_dtype(dtype or dtypes.float32,
                                                                                        "linspace"))
@@ -175,6 +218,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    shape = _shape("eye", (n,) if m is None else (n, m))
+    check_size("eye", (shape[0], shape[-1]), dtype or dtypes.float32, devices.normalize(device))
     data = backend.xp_for(devices.normalize(device)).eye(n, m, dtype=dtypes.check_dtype(dtype or dtypes.float32,
                                                                                          "eye"))
     return _new("eye", data, requires_grad)
@@ -189,6 +234,7 @@ def _typed(name, dtype):
             raise OpError(f"{name}: expected one list of numbers or sizes as ints, got {data!r}")
         return tensor(data[0], dtype=dtype, device=device)
     make.__name__ = name
+    make.dtype = dtype  # t.type(tr.DoubleTensor) reads it
     return make
 
 

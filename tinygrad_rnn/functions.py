@@ -10,7 +10,7 @@ Each is the Tensor method or op of the same name, so the maths lives in one plac
 import builtins
 
 from . import backend, dtypes, ops
-from .errors import OpError
+from .errors import ArgumentTypeError, DimError, OpError
 from .tensor import Tensor
 from .tensor_methods import pick_dim
 
@@ -28,11 +28,20 @@ def _tensor_list(name, tensors):
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
+def _int_dim(name, dim):
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        raise ArgumentTypeError(f"{name}: dim must be an int, got {dim!r}")
+    return int(dim)
+
+
 def cat(tensors, dim=None, *, axis=None):
     """Join tensors along an existing dimension (their dtypes promoted as PyTorch does)."""
     tensors = _tensor_list("cat", tensors)
-    dim = pick_dim("cat", dim, axis, 0)
+    dim = _int_dim("cat", pick_dim("cat", dim, axis, 0))
     first = tensors[0].shape
+    if not -len(first) <= dim < builtins.max(len(first), 1):
+        raise DimError(f"cat: dim {dim} is out of range for tensors of shape {tuple(first)} "
+                       f"(expected {-builtins.max(len(first), 1)} to {builtins.max(len(first), 1) - 1})")
     for i, t in enumerate(tensors):
         if t.ndim != len(first) or not -t.ndim <= dim < builtins.max(t.ndim, 1):
             raise OpError(f"cat: tensor #{i} has shape {tuple(t.shape)}; all must have {len(first)} dimensions "
@@ -49,13 +58,13 @@ concat = concatenate = cat
 def stack(tensors, dim=None, *, axis=None):
     """Join tensors of one shape along a new dimension."""
     tensors = _tensor_list("stack", tensors)
-    dim = pick_dim("stack", dim, axis, 0)
+    dim = _int_dim("stack", pick_dim("stack", dim, axis, 0))
     shapes = {tuple(t.shape) for t in tensors}
     if len(shapes) > 1:
         listed = ", ".join(str(tuple(t.shape)) for t in tensors)
         raise OpError(f"stack: expected tensors of one shape, got shapes {listed}")
     if not -tensors[0].ndim - 1 <= dim <= tensors[0].ndim:
-        raise OpError(f"stack: dim {dim} is out of range for tensors of shape {tuple(tensors[0].shape)}")
+        raise DimError(f"stack: dim {dim} is out of range for tensors of shape {tuple(tensors[0].shape)}")
     return ops.Stack.apply(*tensors, axis=dim)
 
 

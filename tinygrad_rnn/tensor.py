@@ -11,7 +11,8 @@
                     (views, detach(), .data); every in-place change moves it by one, and a node
                     that saved the old value refuses to backpropagate (tinygrad_rnn/inplace.py)
 
-The many operators and methods live in tensor_methods.py (grouped by kind),
+The many operators and methods live in tensor_methods.py (grouped by kind) and
+tensor_surface.py (more of PyTorch's everyday methods),
 each one an op from tinygrad_rnn/ops, so the maths lives in one place; this
 file is what a Tensor *is*.
 """
@@ -20,8 +21,8 @@ import weakref
 
 from . import backend, devices
 from .autograd import add_hook, memory_owner, run_backward
-from .errors import GraphError, OpError
-from .tensor_methods import TensorMethods
+from .errors import ArgumentTypeError, GraphError, OpError
+from .tensor_surface import SurfaceMethods
 
 
 class Version:
@@ -33,7 +34,7 @@ class Version:
         self.value = 0
 
 
-class Tensor(TensorMethods):
+class Tensor(SurfaceMethods):
     __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_index", "_counter", "_view", "name", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to our operators
 
@@ -139,10 +140,13 @@ class Tensor(TensorMethods):
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise OpError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+                raise ArgumentTypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
             if value.shape != self.shape or value.device != self.device:
                 raise OpError(f"grad: assigned a gradient of shape {tuple(value.shape)} on {value.device} to a "
                               f"tensor of shape {tuple(self.shape)} on {self.device}; they must match")
+            if value.dtype != self.dtype:  # as PyTorch: a float64 gradient never makes a float32 step
+                raise OpError(f"grad: assigned a gradient of dtype {value.dtype} to a tensor of dtype {self.dtype}; "
+                              f"they must match (convert it with .to({self.dtype}))")
         self._grad = value
 
     # ---- what it is ----------------------------------------------------------
@@ -221,11 +225,12 @@ class Tensor(TensorMethods):
         else:
             if isinstance(gradient, Tensor):
                 g = gradient._data
-            elif backend.is_array(gradient) or isinstance(gradient, (int, float, list)):
+            elif backend.is_array(gradient) or isinstance(gradient, (int, float, list)) and \
+                    not isinstance(gradient, bool):
                 g = make_array(gradient, self.dtype, self.device, "backward")
             else:
-                raise OpError(f"backward: gradient must be a Tensor of shape {tuple(self.shape)}, "
-                              f"got {type(gradient).__name__}")
+                raise ArgumentTypeError(f"backward: gradient must be a Tensor of shape {tuple(self.shape)} or None, "
+                                        f"got {type(gradient).__name__}")
             if g.shape != self.shape:
                 raise GraphError(f"backward: gradient has shape {tuple(g.shape)} but the tensor has shape "
                                  f"{tuple(self.shape)}; they must be equal")
@@ -306,7 +311,7 @@ def make_array(data, dtype, device, op):
     except (ValueError, TypeError, OverflowError) as exc:  # ragged nested lists, a dtype that is not one
         raise OpError(f"{op}: cannot make an array from this {type(data).__name__}: {exc}") from exc
     if array.dtype.kind not in "biufc":
-        raise OpError(f"{op}: data must be numbers or booleans, got dtype {array.dtype}")
+        raise ArgumentTypeError(f"{op}: data must be numbers or booleans, got dtype {array.dtype}")
     # a new storage, as PyTorch's tensor(): the caller's array is not shared (from_numpy shares)
     if backend.is_array(data) and memory_owner(array) is memory_owner(data):
         array = array.copy()

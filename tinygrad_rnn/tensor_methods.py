@@ -10,7 +10,7 @@ keep gradients right is tinygrad_rnn/inplace.py's story.
 from collections import namedtuple
 
 from . import backend, dtypes, inplace, ops
-from .errors import OpError
+from .errors import ArgumentTypeError, DimError, OpError
 
 # what max(dim) and min(dim) return, as PyTorch's torch.return_types.max
 MinMax = namedtuple("MinMax", ["values", "indices"])
@@ -46,7 +46,7 @@ def _sizes(name, sizes):
         sizes = tuple(sizes[0])
     for n in sizes:
         if not isinstance(n, int) and not (hasattr(n, "__index__") and not isinstance(n, float)):
-            raise OpError(f"{name}: sizes must be ints, got {sizes!r}")
+            raise ArgumentTypeError(f"{name}: sizes must be ints, got {sizes!r}")
     return tuple(int(n) for n in sizes)
 
 
@@ -54,9 +54,9 @@ def _dim_index(name, dim, shape):
     """dim (negatives count from the end) as an index into shape, or the error naming both."""
     ndim = len(shape)
     if isinstance(dim, bool) or not isinstance(dim, int) and not hasattr(dim, "__index__"):
-        raise OpError(f"{name}: dim must be an int, got {dim!r}")
+        raise ArgumentTypeError(f"{name}: dim must be an int, got {dim!r}")
     if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise OpError(f"{name}: dim {dim} is out of range for a tensor of shape {tuple(shape)} "
+        raise DimError(f"{name}: dim {dim} is out of range for a tensor of shape {tuple(shape)} "
                       f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
     return int(dim) % max(ndim, 1)
 
@@ -185,7 +185,7 @@ class TensorMethods:
 
     def __index__(self):
         if self._data.size != 1 or self._data.dtype.kind not in "iub":
-            raise OpError(f"index: only a one-element integer tensor can be used as an index, got shape "
+            raise ArgumentTypeError(f"index: only a one-element integer tensor can be used as an index, got shape "
                           f"{tuple(self.shape)} and dtype {self.dtype}")
         return int(self.item())
 
@@ -311,10 +311,12 @@ class TensorMethods:
     clip = clamp
 
     def softmax(self, dim=None, *, axis=None):
-        return ops.Softmax.apply(self._floating("softmax"), axis=pick_dim("softmax", dim, axis, -1))
+        dim = _dim_index("softmax", pick_dim("softmax", dim, axis, -1), self.shape)
+        return ops.Softmax.apply(self._floating("softmax"), axis=dim)
 
     def log_softmax(self, dim=None, *, axis=None):
-        return ops.LogSoftmax.apply(self._floating("log_softmax"), axis=pick_dim("log_softmax", dim, axis, -1))
+        dim = _dim_index("log_softmax", pick_dim("log_softmax", dim, axis, -1), self.shape)
+        return ops.LogSoftmax.apply(self._floating("log_softmax"), axis=dim)
 
     # ---- reductions ----------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
@@ -339,8 +341,8 @@ class TensorMethods:
         return self._extreme(ops.Min, "argmin", dim, keepdim, axis, keepdims)
 
     def _extreme(self, op, pick, dim, keepdim, axis, keepdims):
-        if isinstance(dim, TensorMethods):
-            raise OpError(f"{pick[3:]}: the elementwise {pick[3:]} of two tensors is tr.{pick[3:]}imum(a, b)")
+        if isinstance(dim, TensorMethods):  # torch.max(a, b): the elementwise maximum, as PyTorch
+            return self.maximum(dim) if pick == "argmax" else self.minimum(dim)
         dim = pick_dim(pick[3:], dim, axis)
         keepdim = keepdim if keepdims is None else keepdims
         if dim is None or axis is not None:  # NumPy's spelling returns the values only, as NumPy does
@@ -394,7 +396,12 @@ class TensorMethods:
 
     def permute(self, *dims):
         """Reorder all axes: `x.permute(1, 0, 2)`."""
-        return ops.Transpose.apply(self, axes=_sizes("permute", dims))
+        dims = _sizes("permute", dims)
+        axes = tuple(_dim_index("permute", d, self.shape) for d in dims)
+        if len(axes) != self._data.ndim or len(set(axes)) != len(axes):
+            raise OpError(f"permute: {dims} is not a permutation of the {self._data.ndim} dims of a tensor of "
+                          f"shape {tuple(self.shape)} (each dim exactly once)")
+        return ops.Transpose.apply(self, axes=axes)
 
     def transpose(self, dim0=-2, dim1=-1):
         """Swap two axes (PyTorch's meaning); `permute` takes any permutation."""
@@ -421,8 +428,10 @@ class TensorMethods:
     def unsqueeze(self, dim):
         """Insert an axis of size 1 at `dim` (-ndim-1 <= dim <= ndim, as PyTorch)."""
         n = self._data.ndim
-        if isinstance(dim, bool) or not isinstance(dim, int) or not -n - 1 <= dim <= n:
-            raise OpError(f"unsqueeze: dim {dim!r} is out of range for a tensor of shape {tuple(self.shape)} "
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise ArgumentTypeError(f"unsqueeze: dim must be an int, got {dim!r}")
+        if not -n - 1 <= dim <= n:
+            raise DimError(f"unsqueeze: dim {dim!r} is out of range for a tensor of shape {tuple(self.shape)} "
                           f"(expected {-n - 1} to {n})")
         shape = list(self.shape)
         shape.insert(dim if dim >= 0 else n + dim + 1, 1)
@@ -459,10 +468,15 @@ class TensorMethods:
         n = self.shape[dim]
         size = split_size_or_sections
         if isinstance(size, int) and not isinstance(size, bool):
-            if size <= 0:
-                raise OpError(f"split: the piece size must be positive, got {size}")
-            sizes = [min(size, n - i) for i in range(0, n, size)] or [0]
+            if size < 0 or size == 0 and n:
+                raise OpError(f"split: the piece size must be positive, got {size} (0 splits only a dim of size 0; "
+                              f"dim {dim} of shape {tuple(self.shape)} has {n})")
+            sizes = [min(size, n - i) for i in range(0, n, size)] if size else [0]
+            sizes = sizes or [0]
         else:
+            if not isinstance(size, (list, tuple)):
+                raise ArgumentTypeError(f"split: split_size_or_sections must be an int or a list of ints, "
+                                        f"got {type(size).__name__} {size!r}")
             sizes = list(size)
             if any(not isinstance(s, int) or s < 0 for s in sizes):
                 raise OpError(f"split: sizes must be non-negative ints, got {size!r}")
@@ -471,13 +485,25 @@ class TensorMethods:
 
     def chunk(self, chunks, dim=0):
         """`chunks` pieces of equal size along dim (the last may be smaller), as PyTorch."""
-        if not isinstance(chunks, int) or chunks <= 0:
+        if isinstance(chunks, bool) or not isinstance(chunks, int):
+            raise ArgumentTypeError(f"chunk: chunks must be an int, got {chunks!r}")
+        if chunks <= 0:
             raise OpError(f"chunk: chunks must be a positive int, got {chunks!r}")
         n = self.shape[_dim_index("chunk", dim, self.shape)]
         return self.split(max(-(-n // chunks), 1), dim)
 
     def narrow(self, dim, start, length):
+        """The slice start:start + length along dim (a view), as PyTorch."""
         dim = _dim_index("narrow", dim, self.shape)
+        for name, value in (("start", start), ("length", length)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ArgumentTypeError(f"narrow: {name} must be an int, got {value!r}")
+        size = self.shape[dim] if self._data.ndim else 1
+        start = start + size if -size <= start < 0 else start
+        if length < 0 or not 0 <= start <= size or start + length > size:
+            raise OpError(f"narrow: start {start} and length {length} do not fit in dim {dim} of size {size} "
+                          f"(tensor of shape {tuple(self.shape)}); expected 0 <= start, length >= 0 and "
+                          "start + length <= size")
         return self[(slice(None),) * dim + (slice(start, start + length),)]
 
     # ---- indexing ------------------------------------------------------------

@@ -5,7 +5,7 @@ import numbers
 
 from .. import backend
 from ..autograd import Function, is_anomaly_enabled, no_grad
-from ..errors import OpError
+from ..errors import ArgumentTypeError, IndexArgumentError, OpError
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -91,9 +91,14 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
         super().__init__()
         for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 0:
+            if not isinstance(size, numbers.Integral) or isinstance(size, bool):
+                raise ArgumentTypeError(f"Embedding: {name} must be an int, got {type(size).__name__} {size!r}")
+            if size < 0:
                 raise OpError(f"Embedding: {name} must be an int >= 0, got {size!r}")
         if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, numbers.Integral):
+                raise IndexArgumentError(f"Embedding: padding_idx must be an int (a row of the table), got "
+                                         f"{type(padding_idx).__name__} {padding_idx!r}")
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise OpError(f"Embedding: padding_idx {padding_idx} is out of range for "
                               f"{num_embeddings} embeddings")

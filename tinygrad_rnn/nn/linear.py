@@ -4,7 +4,7 @@ import math
 import numbers
 
 from .. import backend
-from ..errors import OpError
+from ..errors import ArgumentTypeError, OpError
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
@@ -24,7 +24,9 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
         for name, size in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 0:
+            if not isinstance(size, numbers.Integral) or isinstance(size, bool):
+                raise ArgumentTypeError(f"Linear: {name} must be an int, got {type(size).__name__} {size!r}")
+            if size < 0:
                 raise OpError(f"Linear: {name} must be an int >= 0, got {size!r}")
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0

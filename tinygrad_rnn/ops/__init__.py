@@ -10,9 +10,14 @@ from .softmax import LogSoftmax, Softmax
 from .unary import Abs, Cast, Clip, Clone, Cos, Exp, Log, ReLU, Sigmoid, Sin, Sqrt, Tanh, ToDevice, stable_sigmoid
 from .write import Overwrite, SetItem, ViewUpdate
 
+# ---- PyTorch's surface: running sums, more pointwise functions ----
+from .cumsum import Cumsum
+from .elementwise import Expm1, Log1p, Maximum, Minimum, Rounding
+
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Tanh", "Sigmoid", "ReLU", "Sin", "Cos",
     "Abs", "Sqrt", "Clip", "Cast", "Clone", "ToDevice", "Softmax", "LogSoftmax", "Sum", "Mean", "Max", "Min",
     "Reshape", "Transpose", "Expand", "GetItem", "Concat", "Stack", "Split", "Where", "Gather", "Scatter",
     "SetItem", "Overwrite", "ViewUpdate", "index_arrays", "along", "stable_sigmoid",
+    "Cumsum", "Maximum", "Minimum", "Log1p", "Expm1", "Rounding",
 ]

@@ -4,7 +4,7 @@ import operator
 
 from ..autograd import Function
 from ..backend import xp_of
-from ..errors import OpError
+from ..errors import ArgumentTypeError, DimError, OpError
 
 
 def normalize_axes(axis, ndim, op):
@@ -14,9 +14,12 @@ def normalize_axes(axis, ndim, op):
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
-        a = operator.index(a)  # NumPy integers too; a float axis is an error
+        if isinstance(a, bool) or not hasattr(a, "__index__"):
+            raise ArgumentTypeError(f"{op}: dim must be an int or a tuple of ints, got {axis!r}")
+        a = operator.index(a)  # NumPy integers too
         if not -ndim <= a < max(ndim, 1):
-            raise OpError(f"{op}: axis {a} is out of range for a tensor with {ndim} axes")
+            raise DimError(f"{op}: dim {a} is out of range for a tensor with {ndim} dimensions "
+                           f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
         out.append(a % ndim if ndim else 0)
     return tuple(sorted(set(out)))
 

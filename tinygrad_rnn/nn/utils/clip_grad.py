@@ -12,6 +12,7 @@ error_if_nonfinite=True reads the total back, to decide whether to raise).
 import math
 
 from ... import backend
+from ...errors import ArgumentTypeError
 from ...tensor import Tensor
 
 
@@ -22,13 +23,20 @@ def _grads(parameters):
 
 
 def _norm(array, norm_type):
-    """||array||_p as a 0-d array of array's dtype (NumPy scalars keep NumPy 1 and 2 from promoting it)."""
+    """||array||_p as a 0-d array of array's dtype (NumPy scalars keep NumPy 1 and 2 from promoting it),
+    with PyTorch's vector_norm meanings: inf the largest |x|, -inf the smallest, 0 the count of
+    non-zeros, any other p (negative too) (sum |x|^p)^(1/p)."""
     xp, p = backend.xp_of(array), array.dtype.type(norm_type)
-    if norm_type == math.inf:
-        return xp.abs(array).max() if array.size else xp.zeros((), dtype=array.dtype)
+    if norm_type in (math.inf, -math.inf):
+        if not array.size:
+            return xp.zeros((), dtype=array.dtype)
+        return xp.abs(array).max() if norm_type > 0 else xp.abs(array).min()
+    if norm_type == 0:
+        return (array != 0).sum().astype(array.dtype)
     if norm_type == 2.0:
         return xp.sqrt((array * array).sum())
-    return (xp.abs(array) ** p).sum() ** (array.dtype.type(1.0) / p)
+    with backend.np.errstate(divide="ignore", over="ignore"):  # p < 0 at a zero: |0|^p = inf, the norm 0
+        return (xp.abs(array) ** p).sum() ** (array.dtype.type(1.0) / p)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -38,6 +46,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     device (PyTorch's). With error_if_nonfinite=True a nan or inf total raises
     instead of filling the gradients with nan.
     """
+    if isinstance(norm_type, str) and norm_type in ("inf", "-inf"):
+        norm_type = float(norm_type)
+    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)):
+        raise ArgumentTypeError(f"clip_grad_norm_: norm_type must be a number (inf, -inf, 0 or any p), "
+                                f"got {norm_type!r}")
     norm_type = float(norm_type)
     grads = _grads(parameters)
     if not grads:

@@ -1,0 +1,84 @@
+"""More of PyTorch's module-level functions (torch.*), each the Tensor method of the same name
+(tensor_surface.py), plus the small questions programs ask: tr.is_tensor, tr.is_floating_point,
+tr.get_default_dtype, tr.result_type, tr.promote_types, tr.allclose, tr.Size.
+
+    tr.cumsum(x, dim)   tr.sort(x, dim)   tr.topk(x, k)   tr.argsort(x)   tr.index_select(x, dim, idx)
+    tr.multinomial(probs, n, replacement=False)   tr.maximum(a, b)   tr.minimum(a, b)
+    tr.log1p, tr.expm1, tr.square, tr.rsqrt, tr.reciprocal, tr.sign, tr.floor, tr.ceil, tr.round, ...
+"""
+
+import builtins
+
+from . import backend, dtypes
+from .autograd import no_grad, set_grad_enabled
+from .errors import ArgumentTypeError, OpError
+from .tensor import Tensor
+from .tensor_surface import Size  # noqa: F401 (exported as tr.Size)
+
+
+def _method(name):
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"tr.{name}(x, ...) is x.{name}(...)."
+    return function
+
+
+(cumsum, sort, argsort, topk, index_select, multinomial, maximum, minimum, fmax, fmin, square, reciprocal, rsqrt,
+ log1p, expm1, log2, log10, exp2, sign, floor, ceil, trunc, clamp_min, clamp_max, isnan, isinf, isfinite, var, std,
+ norm, amax, amin, logsumexp, prod, flip, unbind, tile) = (_method(n) for n in (
+    "cumsum", "sort", "argsort", "topk", "index_select", "multinomial", "maximum", "minimum", "fmax", "fmin",
+    "square", "reciprocal", "rsqrt", "log1p", "expm1", "log2", "log10", "exp2", "sign", "floor", "ceil", "trunc",
+    "clamp_min", "clamp_max", "isnan", "isinf", "isfinite", "var", "std", "norm", "amax", "amin", "logsumexp",
+    "prod", "flip", "unbind", "tile"))
+round = _method("round")  # noqa: A001 (PyTorch's name)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def get_default_dtype():
+    """float32: what Python floats become (there is no set_default_dtype here)."""
+    return dtypes.float32
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an elementwise op of these two (Tensors or numbers) gives, by PyTorch's rules."""
+    return dtypes.result_type(tensor1, tensor2).type
+
+
+def promote_types(type1, type2):
+    return dtypes.promote(dtypes.check_dtype(type1, "promote_types"), dtypes.check_dtype(type2, "promote_types")).type
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when |input - other| <= atol + rtol |other| everywhere (a Python bool)."""
+    a, b = input.array, other.array if isinstance(other, Tensor) else other
+    xp = backend.xp_of(a)
+    return builtins.bool(xp.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001 (PyTorch's name)
+    return input.all(dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001 (PyTorch's name)
+    return input.any(dim, keepdim)
+
+
+def masked_fill(input, mask, value):
+    return input.masked_fill(mask, value)
+
+
+def inference_mode(mode=True):
+    """PyTorch's inference_mode: here the same as no_grad() (nothing recorded)."""
+    if not isinstance(mode, builtins.bool):
+        raise OpError(f"inference_mode: mode must be True or False, got {mode!r}")
+    return no_grad() if mode else set_grad_enabled(True)
