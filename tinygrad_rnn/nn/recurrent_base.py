@@ -29,6 +29,7 @@ from .dropout import dropout
 from .linear import uniform_parameter
 from .module import Module
 from .sequence_checks import check_dtype, check_lengths, check_state, check_tensor, step_masks
+from .utils.rnn import PackedSequence, pack_data, pad_packed_sequence
 
 IMPLS = ("fused", "composite")
 _default_impl = "fused"
@@ -66,11 +67,20 @@ class _RecurrentMixin:
     gate_count = 1          # gates stacked in the rows of weight_ih and weight_hh
     state_count = 1         # 1: state is (h,); 2: state is (h, c)
 
+    @property
+    def _h_size(self):
+        """The width of h (hidden_size; an LSTM with proj_size > 0 projects h to proj_size)."""
+        return self.hidden_size
+
+    def _state_shapes(self, leading):
+        """The shape of each state, (h,) or (h, c), with `leading` axes before the last."""
+        return (leading + (self._h_size,),) + (leading + (self.hidden_size,),) * (self.state_count - 1)
+
     def _make_cell_parameters(self, suffix, input_size, bias):
         rows, bound = self.gate_count * self.hidden_size, init_bound(self.hidden_size)
         # the order of these draws is PyTorch's parameter order
         self.register_parameter(f"weight_ih{suffix}", uniform_parameter((rows, input_size), bound))
-        self.register_parameter(f"weight_hh{suffix}", uniform_parameter((rows, self.hidden_size), bound))
+        self.register_parameter(f"weight_hh{suffix}", uniform_parameter((rows, self._h_size), bound))
         self.register_parameter(f"bias_ih{suffix}", uniform_parameter((rows,), bound) if bias else None)
         self.register_parameter(f"bias_hh{suffix}", uniform_parameter((rows,), bound) if bias else None)
 
@@ -80,16 +90,17 @@ class _RecurrentMixin:
     def _impl(self):
         return self.impl if self.impl is not None else _default_impl
 
-    def _states(self, hx, names, shape, x, layout=""):
-        """hx -> a tuple of checked states (h,) or (h, c), each of `shape`; zeros when hx is None."""
+    def _states(self, hx, names, shapes, x, layout=""):
+        """hx -> a tuple of checked states (h,) or (h, c), of `shapes` (one per state); zeros when hx is None."""
         if hx is None:
-            return (zeros(shape, dtype=x.dtype, device=x.device),) * self.state_count
+            return tuple(zeros(shape, dtype=x.dtype, device=x.device) for shape in shapes)
         if self.state_count == 1:
             hx = (hx,)
         elif not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise OpError(f"{type(self).__name__}: hx must be a tuple ({', '.join(names)}) of two Tensors of "
-                          f"shape {shape}, got {type(hx).__name__}")
-        return tuple(check_state(type(self).__name__, name, s, shape, x, layout) for name, s in zip(names, hx))
+                          f"shapes {' and '.join(map(str, shapes))}, got {type(hx).__name__}")
+        return tuple(check_state(type(self).__name__, name, s, shape, x, layout)
+                     for name, s, shape in zip(names, hx, shapes))
 
 
 class RecurrentCellBase(_RecurrentMixin, Module):
@@ -121,8 +132,8 @@ class RecurrentCellBase(_RecurrentMixin, Module):
         if not batched:
             x = x.reshape(1, self.input_size)
         batch = x.shape[0]
-        shape = (batch, self.hidden_size) if batched else (self.hidden_size,)
-        state = self._states(hx, ("hx",) if self.state_count == 1 else ("h", "c"), shape, x)
+        shapes = self._state_shapes((batch,) if batched else ())
+        state = self._states(hx, ("hx",) if self.state_count == 1 else ("h", "c"), shapes, x)
         state = tuple(s.reshape(batch, self.hidden_size) for s in state)
         w = self._cell_weights("")
         if self._impl() == "fused":  # the layer's op over a sequence of one step
@@ -170,7 +181,7 @@ class RecurrentBase(_RecurrentMixin, Module):
         self.impl = None if impl is None else check_impl(impl, where_)
         directions = 2 if self.bidirectional else 1
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else self._h_size * directions
             for direction in range(directions):
                 self._make_cell_parameters(self._suffix(layer, direction), layer_input, bias)
 
@@ -186,8 +197,13 @@ class RecurrentBase(_RecurrentMixin, Module):
         """(weight_ih, weight_hh, bias_ih, bias_hh) of one layer and direction (biases None without bias)."""
         return self._cell_weights(self._suffix(layer, direction))
 
+    def flatten_parameters(self):
+        """PyTorch packs cuDNN's weights into one buffer here; nothing to do: a no-op kept for its programs."""
+
     def forward(self, x, hx=None, lengths=None):
         where_ = type(self).__name__
+        if isinstance(x, PackedSequence):
+            return self._forward_packed(x, hx, lengths)
         check_tensor(where_, "input", x)
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             layout = "(batch, T, {0})" if self.batch_first else "(T, batch, {0})"
@@ -203,7 +219,36 @@ class RecurrentBase(_RecurrentMixin, Module):
         if steps == 0 or batch == 0:
             raise OpError(f"{where_}: expected at least one time step and one batch item, got input of shape "
                           f"{tuple(x.shape)} (time-major)")
-        masks = step_masks(check_lengths(lengths, batch, steps, where_), steps, x)
+        output, last = self._time_major(x, hx, check_lengths(lengths, batch, steps, where_), batched)
+        if not batched:
+            output = output.reshape(steps, output.shape[-1])
+            last = tuple(s.reshape(s.shape[0], s.shape[-1]) for s in last)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, (last[0] if self.state_count == 1 else last)
+
+    def _forward_packed(self, sequence, hx, lengths):
+        """A PackedSequence in, one out (same batch_sizes and indices): unpacked to a time-major padded batch
+        in the original order, run with its lengths, the output packed again. h_n is each sequence's state at
+        its own last step, in the original batch order, as PyTorch's."""
+        where_ = type(self).__name__
+        if lengths is not None:
+            raise OpError(f"{where_}: lengths= cannot be given with a PackedSequence; its batch_sizes already "
+                          "hold the lengths")
+        data = sequence.data
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise OpError(f"{where_}: expected a PackedSequence whose data has shape (sum(lengths), "
+                          f"{self.input_size}), got {tuple(data.shape)}")
+        check_dtype(where_, data, self.weight_ih_l0)
+        padded, lengths = pad_packed_sequence(sequence)
+        output, last = self._time_major(padded, hx, lengths.numpy(), True)
+        return pack_data(output, sequence), (last[0] if self.state_count == 1 else last)
+
+    def _time_major(self, x, hx, lengths, batched):
+        """x: (T, batch, in), lengths checked (or None) -> (output (T, batch, D * h), (h_n,) or (h_n, c_n))."""
+        where_ = type(self).__name__
+        steps = x.shape[0]
+        masks = step_masks(lengths, steps, x)
         states = self._initial_states(hx, x, batched)
         impl = self._impl()
         directions = self.num_directions
@@ -223,16 +268,10 @@ class RecurrentBase(_RecurrentMixin, Module):
             layer_input = outputs[0] if directions == 1 else concat(outputs, axis=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = dropout(layer_input, self.dropout, training=True)
-        output = layer_input
         # h_n (and c_n): one row per layer and direction; a single one needs no copy
         last = tuple(stack([f[i] for f in finals], axis=0) if len(finals) > 1 else finals[0][i].unsqueeze(0)
                      for i in range(self.state_count))
-        if not batched:
-            output = output.reshape(steps, output.shape[-1])
-            last = tuple(s.reshape(s.shape[0], self.hidden_size) for s in last)
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return output, (last[0] if self.state_count == 1 else last)
+        return layer_input, last
 
     def _composite_direction(self, x, state, w, reverse, masks):
         """One layer, one direction, step by step from primitive ops -> (output (T, batch, H), final state).
@@ -258,11 +297,11 @@ class RecurrentBase(_RecurrentMixin, Module):
         """hx -> one state tuple per (layer, direction), each of (batch, H) Tensors."""
         count, batch = self.num_layers * self.num_directions, x.shape[1]
         if hx is None:
-            return [self._states(None, (), (batch, self.hidden_size), x)] * count
-        shape = (count, batch, self.hidden_size) if batched else (count, self.hidden_size)
+            return [self._states(None, (), self._state_shapes((batch,)), x)] * count
+        shapes = self._state_shapes((count, batch) if batched else (count,))
         layout = f"num_layers * num_directions, {'batch, ' if batched else ''}hidden_size"
-        per_state = self._states(hx, ("hx",) if self.state_count == 1 else ("h_0", "c_0"), shape, x, layout)
-        return list(zip(*([p.reshape(batch, self.hidden_size) for p in split(s, 1, axis=0)] for s in per_state)))
+        per_state = self._states(hx, ("hx",) if self.state_count == 1 else ("h_0", "c_0"), shapes, x, layout)
+        return list(zip(*([p.reshape(batch, p.shape[-1]) for p in split(s, 1, axis=0)] for s in per_state)))
 
     def extra_repr(self):
         extra = f"{self.input_size}, {self.hidden_size}"
