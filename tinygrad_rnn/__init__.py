@@ -21,6 +21,10 @@ from .gradcheck import gradcheck
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor
 
+# ---- torch.utils.data and torch.Generator ---------------------------------------------
+from . import utils
+from .generator import Generator
+
 __version__ = "0.1.0"
 
 # PyTorch's dtype aliases: tr.float, tr.double, tr.half, tr.long, tr.int, tr.short, tr.bool

@@ -219,10 +219,31 @@ _cuda_rng = None  # made at the first CUDA draw, so seeding never imports CuPy
 
 
 def manual_seed(seed):
-    """Reseed the host generator and the CUDA one with `seed`."""
+    """Reseed the host generator and the CUDA one with `seed` (an int; a negative one is read as its
+    unsigned 64-bit pattern, as PyTorch does)."""
     global _host_rng
+    if isinstance(seed, bool) or not hasattr(seed, "__index__"):
+        raise ValueError(f"manual_seed: the seed must be an int, got {seed!r}")
+    seed = int(seed.__index__())
+    if not -(2 ** 63) <= seed < 2 ** 64:
+        raise ValueError(f"manual_seed: the seed must lie in [-2**63, 2**64), got {seed}")
+    seed %= 2 ** 64
     _host_rng = np.random.default_rng(seed)
     cuda_manual_seed(seed)
+
+
+def host_rng(seed):
+    """A new host generator of its own (tr.Generator's stream)."""
+    return np.random.default_rng(seed)
+
+
+def rng_state(generator):
+    """A host generator's position, a dict that set_rng_state restores."""
+    return generator.bit_generator.state
+
+
+def set_rng_state(generator, state):
+    generator.bit_generator.state = state
 
 
 def cuda_manual_seed(seed):

@@ -10,6 +10,7 @@ same seed gives the same numbers; dtype defaults to float32 as in PyTorch.
 
 from . import backend, devices, dtypes
 from .errors import OpError
+from .generator import draw_from
 from .tensor import Tensor, make_array
 
 
@@ -109,23 +110,23 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
     return _like("full_like", t, fill_value, dtype, device, requires_grad)
 
 
-def _random(name, size, draw, dtype, device, requires_grad):
+def _random(name, size, draw, dtype, device, requires_grad, generator=None):
     shape = _shape(name, size)
     dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
     if dtype.kind not in "fc":
         raise OpError(f"{name}: draws floating-point numbers, got dtype {dtype}")
-    data = draw(backend.rng(), shape).astype(dtype)
+    data = draw(draw_from(generator, name), shape).astype(dtype)
     return _new(name, backend.as_array(data, device=devices.normalize(device)), requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples from the library's generator (see manual_seed)."""
-    return _random("randn", size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad)
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from the library's generator (see manual_seed), or from `generator`."""
+    return _random("randn", size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    return _random("rand", size, lambda g, s: g.random(s), dtype, device, requires_grad)
+    return _random("rand", size, lambda g, s: g.random(s), dtype, device, requires_grad, generator)
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False):
@@ -136,7 +137,7 @@ def rand_like(t, dtype=None, device=None, requires_grad=False):
     return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False, *, generator=None):
     """Integers in [low, high) (randint(high, size) counts from 0), int64 unless dtype says otherwise."""
     if high is None or size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
@@ -144,12 +145,12 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
         raise OpError("randint: size is required, e.g. tr.randint(0, 10, (3,))")
     if not high > low:
         raise OpError(f"randint: expected low < high, got {low} and {high}")
-    data = backend.rng().integers(low, high, _shape("randint", (size,))).astype(dtype or dtypes.int64)
+    data = draw_from(generator, "randint").integers(low, high, _shape("randint", (size,))).astype(dtype or dtypes.int64)
     return _new("randint", backend.as_array(data, device=devices.normalize(device)), requires_grad)
 
 
-def randperm(n, dtype=None, device=None):
-    data = backend.rng().permutation(int(n)).astype(dtype or dtypes.int64)
+def randperm(n, dtype=None, device=None, *, generator=None):
+    data = draw_from(generator, "randperm").permutation(int(n)).astype(dtype or dtypes.int64)
     return Tensor._make(backend.as_array(data, device=devices.normalize(device)))
 
 
