@@ -5,7 +5,7 @@ unrolled graph. Its names follow PyTorch's: `import tinygrad_rnn as torch`."""
 from . import cuda, data, nn, optim, viz
 from .autograd import Function, current_scope, detect_anomaly, enable_grad, is_anomaly_enabled
 from .autograd import is_grad_enabled, no_grad, record_grad_norms, scope, set_grad_enabled
-from .backend import DeviceError, cuda_available, manual_seed
+from .backend import DeviceError, cuda_available
 from .creation import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .creation import arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones
 from .creation import ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros
@@ -31,6 +31,10 @@ from .functions_surface import logsumexp, masked_fill, maximum, minimum, multino
 from .functions_surface import promote_types, reciprocal, result_type, round, rsqrt, sign, sort, square, std
 from .functions_surface import tile, topk, trunc, unbind, var
 from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
+
+# ---- torch.utils.data and torch.Generator ---------------------------------------------
+from . import utils
+from .generator import Generator, manual_seed
 
 __version__ = "0.1.0"
 

@@ -221,30 +221,31 @@ _cuda_rng = None  # made at the first CUDA draw, so seeding never imports CuPy
 
 
 def manual_seed(seed):
-    """Reseed the host generator and the CUDA one with `seed` (an int; a float is truncated, as PyTorch)."""
+    """Reseed the host generator and the CUDA one with `seed`, an int in [0, 2**64) (tr.manual_seed
+    checks and converts what the user gives: generator.seed_int)."""
     global _host_rng
-    seed = _seed_int(seed)
     _host_rng = np.random.default_rng(seed)
     cuda_manual_seed(seed)
 
 
-def _seed_int(seed):
-    """PyTorch's rule: int(seed), from 0 to 2**64 - 1 (a negative seed wraps, as PyTorch's)."""
-    from .errors import ArgumentTypeError  # errors.py imports this module
-    if isinstance(seed, bool) or not isinstance(seed, (int, float, np.integer, np.floating)):
-        raise ArgumentTypeError(f"manual_seed: the seed must be an int, got {type(seed).__name__} {seed!r}")
-    if isinstance(seed, (float, np.floating)) and not np.isfinite(seed):
-        raise ArgumentTypeError(f"manual_seed: the seed must be a finite number, got {seed!r}")
-    seed = int(seed)
-    if not -(2 ** 63) <= seed < 2 ** 64:
-        raise ArgumentTypeError(f"manual_seed: the seed must lie in [-2**63, 2**64), got {seed}")
-    return seed % 2 ** 64
+def host_rng(seed):
+    """A new host generator of its own (tr.Generator's stream)."""
+    return np.random.default_rng(seed)
+
+
+def rng_state(generator):
+    """A host generator's position, a dict that set_rng_state restores."""
+    return generator.bit_generator.state
+
+
+def set_rng_state(generator, state):
+    generator.bit_generator.state = state
 
 
 def cuda_manual_seed(seed):
     """Reseed the CUDA generator only (torch.cuda.manual_seed); no GPU needed until it draws."""
     global _cuda_seed, _cuda_rng
-    seed = _seed_int(seed)
+    seed = int(seed) % 2 ** 64  # checked by the caller (generator.seed_int)
     _cuda_seed, _cuda_rng = seed, None
 
 

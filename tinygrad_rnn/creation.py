@@ -13,6 +13,7 @@ import os
 
 from . import backend, devices, dtypes
 from .errors import ArgumentTypeError, OpError
+from .generator import draw_from
 from .tensor import Tensor, make_array
 
 
@@ -137,24 +138,24 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
     return _like("full_like", t, fill_value, dtype, device, requires_grad)
 
 
-def _random(name, size, draw, dtype, device, requires_grad):
+def _random(name, size, draw, dtype, device, requires_grad, generator=None):
     shape = _shape(name, size)
     dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
     if dtype.kind not in "fc":
         raise OpError(f"{name}: draws floating-point numbers, got dtype {dtype}")
     check_size(name, shape, dtype, devices.normalize(device))
-    data = draw(backend.rng(), shape).astype(dtype)
+    data = draw(draw_from(generator, name), shape).astype(dtype)
     return _new(name, backend.as_array(data, device=devices.normalize(device)), requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples from the library's generator (see manual_seed)."""
-    return _random("randn", size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad)
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from the library's generator (see manual_seed), or from `generator`."""
+    return _random("randn", size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    return _random("rand", size, lambda g, s: g.random(s), dtype, device, requires_grad)
+    return _random("rand", size, lambda g, s: g.random(s), dtype, device, requires_grad, generator)
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False):
@@ -165,7 +166,7 @@ def rand_like(t, dtype=None, device=None, requires_grad=False):
     return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False, *, generator=None):
     """Integers in [low, high) (randint(high, size) counts from 0), int64 unless dtype says otherwise."""
     if high is None or size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
@@ -175,12 +176,12 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
         raise OpError(f"randint: expected low < high, got {low} and {high}")
     shape = _shape("randint", (size,))
     check_size("randint", shape, dtype or dtypes.int64, devices.normalize(device))
-    data = backend.rng().integers(low, high, shape).astype(dtype or dtypes.int64)
+    data = draw_from(generator, "randint").integers(low, high, shape).astype(dtype or dtypes.int64)
     return _new("randint", backend.as_array(data, device=devices.normalize(device)), requires_grad)
 
 
-def randperm(n, dtype=None, device=None):
-    data = backend.rng().permutation(int(n)).astype(dtype or dtypes.int64)
+def randperm(n, dtype=None, device=None, *, generator=None):
+    data = draw_from(generator, "randperm").permutation(int(n)).astype(dtype or dtypes.int64)
     return Tensor._make(backend.as_array(data, device=devices.normalize(device)))
 
 

@@ -10,7 +10,7 @@
 Nothing here imports CuPy until it is called.
 """
 
-from . import backend
+from . import backend, generator
 
 
 def is_available():
@@ -22,7 +22,7 @@ def device_count():
 
 
 def manual_seed(seed):
-    backend.cuda_manual_seed(seed)
+    backend.cuda_manual_seed(generator.seed_int(seed, "cuda.manual_seed"))
 
 
 def unavailable_reason():

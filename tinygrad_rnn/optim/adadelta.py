@@ -8,16 +8,14 @@
 """
 
 from .. import backend
-from ..errors import OpError
-from .optimizer import Optimizer, check_numbers
+from .optimizer import Optimizer, check_at_least_zero, check_in_range
 
 
 class Adadelta(Optimizer):
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
-        check_numbers("Adadelta", lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
-        if lr < 0 or eps < 0 or weight_decay < 0 or not 0.0 <= rho <= 1.0:
-            raise OpError(f"Adadelta: lr, eps and weight_decay must be >= 0 and rho in [0, 1], "
-                          f"got {lr}, {eps}, {weight_decay}, {rho}")
+        check_at_least_zero("Adadelta", lr=lr)
+        check_in_range("Adadelta", "rho", rho, 1.0, closed=True)
+        check_at_least_zero("Adadelta", eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, p, grad, group, state):

@@ -7,17 +7,13 @@
 """
 
 from .. import backend
-from ..errors import OpError
-from .optimizer import Optimizer, check_numbers
+from .optimizer import Optimizer, check_at_least_zero
 
 
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
-        check_numbers("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                      initial_accumulator_value=initial_accumulator_value, eps=eps)
-        if lr < 0 or lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
-            raise OpError(f"Adagrad: lr, lr_decay, weight_decay, initial_accumulator_value and eps must be >= 0, "
-                          f"got {lr}, {lr_decay}, {weight_decay}, {initial_accumulator_value}, {eps}")
+        check_at_least_zero("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                            initial_accumulator_value=initial_accumulator_value, eps=eps)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 

@@ -11,8 +11,7 @@
 import math
 
 from .. import backend
-from ..errors import OpError
-from .optimizer import Optimizer, check_numbers
+from .optimizer import Optimizer, check_at_least_zero, check_betas
 
 
 class Adam(Optimizer):
@@ -20,11 +19,9 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         name = type(self).__name__
-        check_numbers(name, lr=lr, eps=eps, weight_decay=weight_decay)
-        if lr < 0 or eps < 0 or weight_decay < 0:
-            raise OpError(f"{name}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, {weight_decay}")
-        if not all(0.0 <= b < 1.0 for b in betas):
-            raise OpError(f"{name}: betas must lie in [0, 1), got {betas}")
+        check_at_least_zero(name, lr=lr, eps=eps)
+        check_betas(name, betas)
+        check_at_least_zero(name, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad))
 

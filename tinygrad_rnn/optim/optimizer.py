@@ -29,6 +29,39 @@ def check_numbers(name, **values):
             raise OpError(f"{name}: {key} must be a number, got {value!r}")
 
 
+# PyTorch's wording for each hyperparameter, so that a message reads as torch's
+_LABELS = {"lr": "learning rate", "eps": "epsilon value", "momentum": "momentum value",
+           "weight_decay": "weight_decay value", "alpha": "alpha value", "rho": "rho value",
+           "lr_decay": "lr_decay value", "initial_accumulator_value": "initial_accumulator_value value"}
+
+
+def check_at_least_zero(name, **values):
+    """ValueError "Invalid learning rate: -1" (torch's words, after the optimizer's name) unless 0 <= value;
+    NaN fails the test too."""
+    check_numbers(name, **values)
+    for key, value in values.items():
+        if not 0.0 <= value:
+            raise OpError(f"{name}: Invalid {_LABELS.get(key, key + ' value')}: {value} (expected a number >= 0)")
+
+
+def check_in_range(name, key, value, high, closed):
+    """0 <= value < high (closed=False) or 0 <= value <= high (closed=True); NaN fails."""
+    check_numbers(name, **{key: value})
+    if not (0.0 <= value <= high if closed else 0.0 <= value < high):
+        bounds = f"[0, {high}]" if closed else f"[0, {high})"
+        raise OpError(f"{name}: Invalid {_LABELS.get(key, key + ' value')}: {value} (expected a number in {bounds})")
+
+
+def check_betas(name, betas):
+    """betas: a pair of numbers, each in [0, 1)."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise OpError(f"{name}: betas must be a pair (beta1, beta2) of numbers in [0, 1), got {betas!r}")
+    for i, beta in enumerate(betas):
+        check_numbers(name, **{f"betas[{i}]": beta})
+        if not 0.0 <= beta < 1.0:
+            raise OpError(f"{name}: Invalid beta parameter at index {i}: {beta} (expected a number in [0, 1))")
+
+
 class Optimizer:
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -65,11 +98,18 @@ class Optimizer:
         group["params"] = params
         self.param_groups.append(group)
 
-    def zero_grad(self):
-        """Drop every gradient (set to None, as PyTorch's default set_to_none=True)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.grad = None
+    def zero_grad(self, set_to_none=True):
+        """Drop every gradient (set_to_none=True, PyTorch's default), or write zeros into it in place
+        (set_to_none=False: a reference to the old .grad sees the zeros, as in PyTorch)."""
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if set_to_none or p.grad is None:
+                        p.grad = None
+                    else:
+                        p.grad.detach_()
+                        p.grad.requires_grad_(False)
+                        p.grad.zero_()
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
@@ -109,8 +149,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {k: (v.copy() if backend.is_array(v) else v)
-                                           for k, v in self.state[p].items()}
+                    state[index[id(p)]] = {k: self._copy_state(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -122,31 +161,55 @@ class Optimizer:
         except (KeyError, TypeError):
             raise OpError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', "
                           f"got {type(state_dict).__name__}") from None
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict) or not all(
+                isinstance(g, dict) and isinstance(g.get("params"), (list, tuple)) for g in saved_groups):
+            raise OpError(f"{name}.load_state_dict: expected 'param_groups' a list of dicts each with a 'params' "
+                          f"list and 'state' a dict, got {type(saved_groups).__name__} and "
+                          f"{type(saved_state).__name__}")
+        # torch's words first ("loaded state dict has ..."), then the numbers
         if len(saved_groups) != len(self.param_groups):
-            raise OpError(f"{name}.load_state_dict: the checkpoint has {len(saved_groups)} parameter groups, "
+            raise OpError(f"{name}.load_state_dict: loaded state dict has a different number of parameter groups: "
+                          f"the checkpoint has {len(saved_groups)} parameter groups, "
                           f"this optimizer has {len(self.param_groups)}")
         by_index = {}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
-                raise OpError(f"{name}.load_state_dict: parameter group {i} has {len(saved['params'])} "
-                              f"parameters in the checkpoint but {len(group['params'])} here")
+                raise OpError(f"{name}.load_state_dict: loaded state dict contains a parameter group that doesn't "
+                              f"match the size of optimizer's group: parameter group {i} has "
+                              f"{len(saved['params'])} parameters in the checkpoint but {len(group['params'])} here")
             by_index.update(zip(saved["params"], group["params"]))
         state = {}
         for key, buffers in saved_state.items():
+            if isinstance(key, bool) or not isinstance(key, numbers.Integral) or not isinstance(buffers, dict):
+                raise OpError(f"{name}.load_state_dict: state keys must be parameter indices (ints) mapping to "
+                              f"dicts of buffers, got {key!r}: {type(buffers).__name__}")
             p = by_index.get(int(key))
             if p is None:
                 raise OpError(f"{name}.load_state_dict: state for parameter {key}, which no group holds")
+            for k in buffers:
+                if not isinstance(k, str):
+                    raise OpError(f"{name}.load_state_dict: buffer names must be strings, got {k!r}")
             state[p] = {k: self._restore(v, p, k) for k, v in buffers.items()}
         for saved, group in zip(saved_groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = state
 
     @staticmethod
-    def _restore(value, p, key):
+    def _copy_state(value):
+        return value.copy() if backend.is_array(value) else value
+
+    @staticmethod
+    def _check_buffer_dtype(value, key):
+        if value.dtype.kind not in "fiub":
+            raise OpError(f"load_state_dict: buffer {key!r} holds an array of dtype {value.dtype}; "
+                          "expected numbers (floating, integer or bool)")
+
+    def _restore(self, value, p, key):
         if isinstance(value, Tensor):
             value = value.array
         if not backend.is_array(value):
             return value
+        self._check_buffer_dtype(value, key)
         if value.shape != p.shape and value.ndim:
             raise OpError(f"load_state_dict: buffer {key!r} has shape {tuple(value.shape)} but its parameter "
                           f"has shape {tuple(p.shape)}")

@@ -7,16 +7,12 @@
 """
 
 from .. import backend
-from ..errors import OpError
-from .optimizer import Optimizer, check_numbers
+from .optimizer import Optimizer, check_at_least_zero
 
 
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        check_numbers("RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
-        if lr < 0 or eps < 0 or weight_decay < 0 or momentum < 0 or alpha < 0:
-            raise OpError(f"RMSprop: lr, alpha, eps, weight_decay and momentum must be >= 0, "
-                          f"got {lr}, {alpha}, {eps}, {weight_decay}, {momentum}")
+        check_at_least_zero("RMSprop", lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 

@@ -7,16 +7,16 @@
 """
 
 from ..errors import OpError
-from .optimizer import Optimizer, check_numbers
+from .optimizer import Optimizer, check_at_least_zero, check_numbers
 
 
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        check_numbers("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
-        if lr < 0 or momentum < 0 or weight_decay < 0:
-            raise OpError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
+        check_numbers("SGD", dampening=dampening)
+        check_at_least_zero("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise OpError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+            raise OpError("SGD: Nesterov momentum requires a momentum and zero dampening "
+                          f"(needs momentum > 0 and dampening = 0, got momentum={momentum}, dampening={dampening})")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
