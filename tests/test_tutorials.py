@@ -42,6 +42,14 @@ def test_01_autograd_matches_numerical_gradients_and_fits(tmp_path):
     assert r["max_grad_error"] < 1e-6
     assert r["final_loss"] < r["first_loss"] / 5
     assert (tmp_path / "graph.dot").exists() and "tr.gradcheck: passed" in out
+    # each autograd pitfall shown wrong, then right
+    assert r["broadcast_grad_shape"] == [2]
+    assert r["accumulated_grad"] == 2 * r["cleared_grad"] == 12.0
+    assert "already backpropagated" in r["freed_graph_error"] and "retain_graph=True" in r["freed_graph_error"]
+    assert r["held_graph_nodes"] >= 20                        # twenty graphs kept alive by one Tensor
+    assert "modified in place" in r["inplace_error"]
+    assert r["exercises"] == dict.fromkeys(["sum_to_shape", "sigmoid_backward", "numerical_gradient"], "unfinished")
+    assert "exercise sum_to_shape: unfinished" in out
 
 
 def test_02_rnn_gradients_vanish_and_explode_and_bptt_learns(tmp_path):

@@ -1,0 +1,73 @@
+"""The exercises of tutorials 1-4: every check passes its worked solution, reads an unfilled
+stub as unfinished, and fails a wrong answer (so a learner's check can be trusted both ways)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+TUTORIALS = Path(__file__).resolve().parents[1] / "tutorials"
+sys.path.insert(0, str(TUTORIALS))
+
+import exercise_checks  # noqa: E402  (tutorials/ is not a package)
+
+NAMES = ["01_tensors_and_autograd.py"]
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+# one plausible mistake per exercise
+WRONG = {
+    ("01_tensors_and_autograd.py", "sum_to_shape"): lambda grad, shape: np.resize(grad, shape),
+    ("01_tensors_and_autograd.py", "sigmoid_backward"): lambda x, g: g * _sigmoid(x),
+    ("01_tensors_and_autograd.py", "numerical_gradient"):
+        lambda f, x, eps=1e-6: np.array([(f(x + eps) - f(x)) / eps] * x.size).reshape(x.shape),
+}
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def tutorial(request):
+    return request.param, exercise_checks.load(request.param), exercise_checks.solutions(request.param)
+
+
+def test_each_tutorial_ends_with_two_to_four_exercises_each_with_a_solution(tutorial):
+    name, namespace, solutions = tutorial
+    names = exercise_checks.exercise_names(namespace)
+    assert 2 <= len(names) <= 4, names
+    for n in names:
+        assert callable(getattr(solutions, "exercise_" + n, None)), f"{name}: no solution for {n}"
+
+
+def test_the_unfilled_stubs_read_unfinished(tutorial):
+    _, namespace, _ = tutorial
+    for n in exercise_checks.exercise_names(namespace):
+        assert exercise_checks.status(namespace["check_" + n], namespace["exercise_" + n]) == "unfinished", n
+
+
+def test_the_solutions_pass_their_checks(tutorial):
+    _, namespace, solutions = tutorial
+    for n in exercise_checks.exercise_names(namespace):
+        assert exercise_checks.status(namespace["check_" + n], getattr(solutions, "exercise_" + n)) == "passed", n
+
+
+@pytest.mark.parametrize("name, exercise", sorted(WRONG))
+def test_a_wrong_answer_fails_its_check(name, exercise):
+    namespace = exercise_checks.load(name)
+    assert exercise_checks.status(namespace["check_" + exercise], WRONG[name, exercise]).startswith("wrong: ")
+
+
+def test_every_exercise_has_a_wrong_answer_tested():
+    for name in NAMES:
+        for n in exercise_checks.exercise_names(exercise_checks.load(name)):
+            assert (name, n) in WRONG, (name, n)
+
+
+def test_a_crashing_answer_reads_wrong_with_its_error():
+    def check(fn):
+        fn()
+    assert exercise_checks.status(check, lambda: 1 / 0) == "wrong: ZeroDivisionError: division by zero"
+    assert exercise_checks.status(check, lambda: (_ for _ in ()).throw(NotImplementedError("mine"))) \
+        == "wrong: NotImplementedError: mine"
