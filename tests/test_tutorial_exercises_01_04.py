@@ -12,11 +12,27 @@ sys.path.insert(0, str(TUTORIALS))
 
 import exercise_checks  # noqa: E402  (tutorials/ is not a package)
 
-NAMES = ["01_tensors_and_autograd.py"]
+NAMES = ["01_tensors_and_autograd.py", "02_rnn_and_bptt.py"]
 
 
 def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
+
+
+def _relu_bptt_one_step(xs, W_ih, W_hh, b):
+    """Backpropagates through the last step only (forgets that h_{T-1} depends on W_hh too)."""
+    h = np.zeros((xs.shape[1], W_hh.shape[0]))
+    for x in xs[:-1]:
+        h = np.maximum(x @ W_ih.T + b + h @ W_hh.T, 0)
+    da = (xs[-1] @ W_ih.T + b + h @ W_hh.T > 0).astype(float)
+    return da.T @ xs[-1], da.T @ h, da.sum(axis=0)
+
+
+def _set_input_gate_bias(lstm, value):
+    import tinygrad_rnn as tr
+    with tr.no_grad():
+        lstm.bias_ih_l0[:lstm.hidden_size] = value
+        lstm.bias_hh_l0[:lstm.hidden_size] = 0.0
 
 
 # one plausible mistake per exercise
@@ -25,6 +41,9 @@ WRONG = {
     ("01_tensors_and_autograd.py", "sigmoid_backward"): lambda x, g: g * _sigmoid(x),
     ("01_tensors_and_autograd.py", "numerical_gradient"):
         lambda f, x, eps=1e-6: np.array([(f(x + eps) - f(x)) / eps] * x.size).reshape(x.shape),
+    ("02_rnn_and_bptt.py", "step_jacobian"): lambda h, W: (1 - h ** 2)[None, :] * W,     # diag on the wrong side
+    ("02_rnn_and_bptt.py", "relu_bptt"): lambda xs, W_ih, W_hh, b: _relu_bptt_one_step(xs, W_ih, W_hh, b),
+    ("02_rnn_and_bptt.py", "set_forget_bias"): _set_input_gate_bias,                   # rows 0:H, not H:2H
 }
 
 

@@ -57,6 +57,13 @@ def test_02_rnn_gradients_vanish_and_explode_and_bptt_learns(tmp_path):
     assert r["ratio"]["0.5"] < 1e-3 < 1 < r["ratio"]["2"]
     assert r["test_mse"] < r["persistence_mse"] / 2
     assert "t=0" in (tmp_path / "unrolled_rnn.dot").read_text()
+    # BPTT by hand agrees with autograd; a shared weight's gradient is the sum of the per-step copies'
+    assert r["bptt_by_hand_error"] < 1e-12 and r["shared_weight_sum_error"] < 1e-12
+    # the default init's per-step factor is near 1/sqrt(3), far below one
+    assert 0.4 < r["default_rnn_factor"] < 0.75
+    # a default LSTM decays like the RNN over 30 steps; a forget-gate bias of 2 keeps far more
+    assert r["lstm_ratio"]["default"] < 1e-4 and r["lstm_ratio"]["forget bias 2"] > 1e-3
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_03_recurrent_forecasts_beat_the_seasonal_naive_baseline(tmp_path):
