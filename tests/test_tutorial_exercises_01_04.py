@@ -12,7 +12,7 @@ sys.path.insert(0, str(TUTORIALS))
 
 import exercise_checks  # noqa: E402  (tutorials/ is not a package)
 
-NAMES = ["01_tensors_and_autograd.py", "02_rnn_and_bptt.py"]
+NAMES = ["01_tensors_and_autograd.py", "02_rnn_and_bptt.py", "03_sunspots_forecasting.py"]
 
 
 def _sigmoid(x):
@@ -35,6 +35,13 @@ def _set_input_gate_bias(lstm, value):
         lstm.bias_hh_l0[:lstm.hidden_size] = 0.0
 
 
+def _lstm_cell_gates_ifog(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """The gates read in the order i, f, o, g (another library's) instead of PyTorch's i, f, g, o."""
+    i, f, o, g = np.split(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, 4, axis=1)
+    c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+    return _sigmoid(o) * np.tanh(c), c
+
+
 # one plausible mistake per exercise
 WRONG = {
     ("01_tensors_and_autograd.py", "sum_to_shape"): lambda grad, shape: np.resize(grad, shape),
@@ -44,6 +51,11 @@ WRONG = {
     ("02_rnn_and_bptt.py", "step_jacobian"): lambda h, W: (1 - h ** 2)[None, :] * W,     # diag on the wrong side
     ("02_rnn_and_bptt.py", "relu_bptt"): lambda xs, W_ih, W_hh, b: _relu_bptt_one_step(xs, W_ih, W_hh, b),
     ("02_rnn_and_bptt.py", "set_forget_bias"): _set_input_gate_bias,                   # rows 0:H, not H:2H
+    ("03_sunspots_forecasting.py", "sliding_windows"):                                  # target inside the window
+        lambda s, w: (np.stack([s[i:i + w] for i in range(len(s) - w)]), s[w - 1:len(s) - 1]),
+    ("03_sunspots_forecasting.py", "lstm_cell"): _lstm_cell_gates_ifog,
+    ("03_sunspots_forecasting.py", "early_stopping"):                                   # looks into the future
+        lambda losses, patience: (int(np.argmin(losses)), len(losses) - 1),
 }
 
 

@@ -72,6 +72,15 @@ def test_03_recurrent_forecasts_beat_the_seasonal_naive_baseline(tmp_path):
     for model in ("LSTM", "GRU"):
         assert rmse[model] < rmse["seasonal naive y[t-11]"]
         assert rmse[model] < rmse["persistence y[t-1]"]
+        # the test score reported is the model validation chose, not the last step's
+        chosen = r["selection"][model]
+        assert chosen["test_rmse"] == rmse[model] and 0 < chosen["best_step"] <= 150
+        assert chosen["validation_mse"] <= chosen["last_validation_mse"]
+        low, high = r["versus_best_baseline"][model]["interval"]
+        assert low <= r["versus_best_baseline"][model]["gap"] <= high
+    assert r["best_baseline"] == "linear AR(11)"
+    assert r["batch_first_last_step_is_h_n"] and r["state_dict_reference_moved"]
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_04_char_model_beats_the_unigram_bits_per_char(tmp_path):
