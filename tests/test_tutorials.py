@@ -87,6 +87,16 @@ def test_04_char_model_beats_the_unigram_bits_per_char(tmp_path):
     r, out = run_tutorial("04_char_language_model.py", tmp_path)
     assert r["bits_per_char"] < r["unigram_bits_per_char"] - 0.5
     assert "temperature 0.5" in out
+    # carried state: without detach the second backward meets a freed graph; retain_graph=True lets the
+    # graph grow a window per step and is refused once the optimizer changed the weights; detach_state keeps
+    # every window's graph the same size
+    assert "already backpropagated" in r["carry: no detach"]["error"]
+    assert "modified in place" in r["carry: no detach, retain_graph=True"]["error"]
+    grown = r["carry: no detach, retain_graph=True, no update"]["graph_nodes"]
+    assert r["carry: no detach, retain_graph=True, no update"]["error"] is None and grown == sorted(set(grown))
+    tbptt = r["carry: detach_state (TBPTT)"]
+    assert tbptt["error"] is None and len(set(tbptt["graph_nodes"])) == 1 and tbptt["graph_nodes"][0] == grown[0]
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_05_gated_cells_solve_adding_and_copy_beyond_the_baselines(tmp_path):
