@@ -124,3 +124,18 @@ def test_a_crashing_answer_reads_wrong_with_its_error():
     assert exercise_checks.status(check, lambda: 1 / 0) == "wrong: ZeroDivisionError: division by zero"
     assert exercise_checks.status(check, lambda: (_ for _ in ()).throw(NotImplementedError("mine"))) \
         == "wrong: NotImplementedError: mine"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_tutorial_works_cell_by_cell_at_top_level(name):
+    """No main() to call: the work is in top-level # %% cells, so each cell shows its result when run."""
+    text = (TUTORIALS / name).read_text()
+    assert "def main(" not in text and "__main__" not in text
+    assert text.count("\n# %%\n") >= 8
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_exercises_sit_in_cells_of_their_own_after_an_exercises_heading(name):
+    text = (TUTORIALS / name).read_text()
+    heading = text.index("# ## Exercises")
+    assert text.index("def exercise_") > heading and "exercise_checks.run(globals())" in text[heading:]
