@@ -58,7 +58,7 @@ class VanillaRNNCell(nn.Module):
 
     def forward(self, x, h=None):
         if h is None:
-            h = tr.zeros(x.shape[0], self.hidden_size, device=x.device)
+            h = tr.zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
         return (x @ self.weight_ih.T + self.bias + h @ self.weight_hh.T).tanh()
 
 
@@ -176,7 +176,7 @@ results["shared_weight_sum_error"] = shared_sum_error
 
 # %%
 steps = 30 if args.quick else 100
-x_probe = tr.randn(steps, 8, 1, device=device)
+x_probe = tr.randn(steps, 8, 1, dtype=tr.float64, device=device)  # float64: 0.5^100 underflows float32
 
 
 def step_norms(layer):
@@ -184,7 +184,7 @@ def step_norms(layer):
     return nn.step_gradient_norms((out[-1] ** 2).mean(), out)     # [||dL/dh_1||, ..., ||dL/dh_T||]
 
 
-rnn = nn.RNN(1, 32).to(device)
+rnn = nn.RNN(1, 32).double().to(device)
 rnn_norms = step_norms(rnn)
 factors = [rnn_norms[t - 1] / rnn_norms[t] for t in range(1, steps)]
 sigma_max = float(np.linalg.svd(rnn.weight_hh_l0.numpy(), compute_uv=False)[0])
@@ -205,7 +205,7 @@ results["default_rnn_factor"] = factor
 
 # %%
 def gain_norms(gain, hidden_size=32):
-    model = SequenceRegressor(hidden_size, gain).to(device)
+    model = SequenceRegressor(hidden_size, gain).double().to(device)
     out, hidden = model(x_probe)
     return nn.step_gradient_norms((out[-1] ** 2).mean(), hidden)
 
