@@ -42,6 +42,14 @@ def test_01_autograd_matches_numerical_gradients_and_fits(tmp_path):
     assert r["max_grad_error"] < 1e-6
     assert r["final_loss"] < r["first_loss"] / 5
     assert (tmp_path / "graph.dot").exists() and "tr.gradcheck: passed" in out
+    # each autograd pitfall shown wrong, then right
+    assert r["broadcast_grad_shape"] == [2]
+    assert r["accumulated_grad"] == 2 * r["cleared_grad"] == 12.0
+    assert "already backpropagated" in r["freed_graph_error"] and "retain_graph=True" in r["freed_graph_error"]
+    assert r["held_graph_nodes"] >= 20                        # twenty graphs kept alive by one Tensor
+    assert "modified in place" in r["inplace_error"]
+    assert r["exercises"] == dict.fromkeys(["sum_to_shape", "sigmoid_backward", "numerical_gradient"], "unfinished")
+    assert "exercise sum_to_shape: unfinished" in out
 
 
 def test_02_rnn_gradients_vanish_and_explode_and_bptt_learns(tmp_path):
@@ -49,6 +57,13 @@ def test_02_rnn_gradients_vanish_and_explode_and_bptt_learns(tmp_path):
     assert r["ratio"]["0.5"] < 1e-3 < 1 < r["ratio"]["2"]
     assert r["test_mse"] < r["persistence_mse"] / 2
     assert "t=0" in (tmp_path / "unrolled_rnn.dot").read_text()
+    # BPTT by hand agrees with autograd; a shared weight's gradient is the sum of the per-step copies'
+    assert r["bptt_by_hand_error"] < 1e-12 and r["shared_weight_sum_error"] < 1e-12
+    # the default init's per-step factor is near 1/sqrt(3), far below one
+    assert 0.4 < r["default_rnn_factor"] < 0.75
+    # a default LSTM decays like the RNN over 30 steps; a forget-gate bias of 2 keeps far more
+    assert r["lstm_ratio"]["default"] < 1e-4 and r["lstm_ratio"]["forget bias 2"] > 1e-3
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_03_recurrent_forecasts_beat_the_seasonal_naive_baseline(tmp_path):
@@ -57,12 +72,31 @@ def test_03_recurrent_forecasts_beat_the_seasonal_naive_baseline(tmp_path):
     for model in ("LSTM", "GRU"):
         assert rmse[model] < rmse["seasonal naive y[t-11]"]
         assert rmse[model] < rmse["persistence y[t-1]"]
+        # the test score reported is the model validation chose, not the last step's
+        chosen = r["selection"][model]
+        assert chosen["test_rmse"] == rmse[model] and 0 < chosen["best_step"] <= 150
+        assert chosen["validation_mse"] <= chosen["last_validation_mse"]
+        low, high = r["versus_best_baseline"][model]["interval"]
+        assert low <= r["versus_best_baseline"][model]["gap"] <= high
+    assert r["best_baseline"] == "linear AR(11)"
+    assert r["batch_first_last_step_is_h_n"] and r["state_dict_reference_moved"]
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_04_char_model_beats_the_unigram_bits_per_char(tmp_path):
     r, out = run_tutorial("04_char_language_model.py", tmp_path)
     assert r["bits_per_char"] < r["unigram_bits_per_char"] - 0.5
     assert "temperature 0.5" in out
+    # carried state: without detach the second backward meets a freed graph; retain_graph=True lets the
+    # graph grow a window per step and is refused once the optimizer changed the weights; detach_state keeps
+    # every window's graph the same size
+    assert "already backpropagated" in r["carry: no detach"]["error"]
+    assert "modified in place" in r["carry: no detach, retain_graph=True"]["error"]
+    grown = r["carry: no detach, retain_graph=True, no update"]["graph_nodes"]
+    assert r["carry: no detach, retain_graph=True, no update"]["error"] is None and grown == sorted(set(grown))
+    tbptt = r["carry: detach_state (TBPTT)"]
+    assert tbptt["error"] is None and len(set(tbptt["graph_nodes"])) == 1 and tbptt["graph_nodes"][0] == grown[0]
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_05_gated_cells_solve_adding_and_copy_beyond_the_baselines(tmp_path):

@@ -18,10 +18,13 @@ With k >= T there is one chunk and the gradient is exactly full BPTT's.
 step_gradient_norms gives ||dLoss/dh_t|| for every step t: the total
 derivative, through the outputs and through every later step, so the decay of
 the gradient backwards in time can be plotted. With PyTorch's default
-initialisation it decays geometrically for a tanh RNN, and for a default LSTM
-too (its forget gate starts near sigmoid(0) = 1/2, so c_t keeps about half of
-c_{t-1}'s gradient per step); a forget-gate bias of 1 or 2 is what lets an
-LSTM's gradient reach far back.
+initialisation it decays geometrically for a tanh RNN (per step by about
+||diag(tanh'(a_t)) W_hh v|| / ||v||, near 1/sqrt(3) for W_hh ~ U(+-1/sqrt(H))),
+and for a default LSTM too: its forget gate starts near sigmoid(0) = 1/2, so
+c_t keeps about half of c_{t-1}'s gradient per step. A forget-gate bias of 1
+or 2 is what lets an LSTM's gradient reach far back: over 30 steps of an
+LSTM(1, 32), ||dL/dh_1|| / ||dL/dh_30|| is about 5e-7 by default and about
+0.02 to 0.1 with the forget-gate bias at 2 (tutorial 2 measures both).
 
     out, h_n = rnn(x)                                   nn.RNN / LSTM / GRU, either impl
     norms = nn.step_gradient_norms(loss, out)           [||dL/dh_0||, ..., ||dL/dh_{T-1}||]

@@ -4,10 +4,11 @@ After `with tr.record_grad_norms(): loss.backward()` every node of the graph
 holds the norm of the gradient flowing out of it. Across the time steps of a
 recurrent layer that norm is ||dL/dh_t|| (with c_t for an LSTM), which shrinks
 geometrically backwards in time when gradients vanish and grows when they
-explode (with default initialisation it shrinks for a tanh RNN and for an LSTM
-alike; an LSTM keeps more of it when its forget gate starts open, e.g. with a
-forget-gate bias of 1 or 2): `plot_grad_norms` plots it for several models side
-by side (tanh RNN against LSTM and GRU), and `draw_graph(..., grad_flow=True)`
+explode. With default initialisation it shrinks for a tanh RNN and for an LSTM
+alike (a default forget gate is near 1/2); an LSTM keeps far more of it when its
+forget gate starts open, with a forget-gate bias of 1 or 2 (tutorial 2 measures
+the two). `plot_grad_norms` plots it for several models side by side (tanh RNN
+against LSTM and GRU), and `draw_graph(..., grad_flow=True)`
 colours the drawing with it. On the composite path each step's norm is read off
 the step's ops; a fused layer's BPTT op records the norm of every step itself.
 The per-step numbers for one layer's output are `tr.nn.step_gradient_norms(loss, out)`.
