@@ -67,6 +67,11 @@ WRONG = {
     "clip_by_total_norm": lambda grads, max_norm: ([np.clip(g, -max_norm, max_norm) for g in grads],
                                                    float(np.sqrt(sum((g * g).sum() for g in grads)))),
     "recall_accuracy": lambda logits, targets, seq_len: float((logits.argmax(-1) == targets).mean()),
+    "decoder_inputs": lambda target, bos: target,                                   # no shift: reads the answer
+    "masked_softmax": lambda scores, lengths: _softmax(scores),                      # attends to the padding too
+    "beam_step": lambda scores, log_probs, width: [                                  # forgets the prefix's score
+        (float(log_probs[i, t]), i, t) for i, t in zip(*np.unravel_index(np.argsort(log_probs, axis=None)[::-1][:width],
+                                                                        log_probs.shape))],
 }
 
 
@@ -103,6 +108,11 @@ def test_a_wrong_answer_fails_its_check(path, name):
 def test_every_exercise_with_a_check_has_a_wrong_answer_here():
     names = {p.values[1] for p in EXERCISES if p.values[0].name[:2] in ("05", "06", "07", "08")}
     assert names <= set(WRONG), f"add wrong answers for {sorted(names - set(WRONG))}"
+
+
+def _softmax(scores):
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def _call_stub(fn):
