@@ -72,6 +72,10 @@ WRONG = {
     "beam_step": lambda scores, log_probs, width: [                                  # forgets the prefix's score
         (float(log_probs[i, t]), i, t) for i, t in zip(*np.unravel_index(np.argsort(log_probs, axis=None)[::-1][:width],
                                                                         log_probs.shape))],
+    "pad_batch": lambda sequences, pad: (np.array([np.resize(s, max(map(len, sequences))) for s in sequences]),
+                                         np.array([len(s) for s in sequences])),     # repeats instead of padding
+    "last_output": lambda output, lengths: output[:, -1],                            # zeros for the short rows
+    "join_directions": lambda h_n: h_n.reshape(h_n.shape[1], -1)[:, -2 * h_n.shape[2]:],  # mixes batch items
 }
 
 
