@@ -61,6 +61,22 @@ def exercises():
 
 EXERCISES = exercises()
 
+
+def _gru_backward_without_reset_gate_path(x, h, weight_ih, weight_hh, bias_ih, bias_hh, g):
+    """A hand-written GRU backward with one classic slip: r's factor on h W_hn^T + b_hn left out."""
+    def sigmoid(a):
+        return 1 / (1 + np.exp(-a))
+    gi_r, gi_z, gi_n = np.split(x @ weight_ih.T + bias_ih, 3, axis=1)
+    gh_r, gh_z, gh_n = np.split(h @ weight_hh.T + bias_hh, 3, axis=1)
+    r, z = sigmoid(gi_r + gh_r), sigmoid(gi_z + gh_z)
+    n = np.tanh(gi_n + r * gh_n)
+    da_n = g * (1 - z) * (1 - n * n)
+    da_r, da_z = da_n * gh_n * r * (1 - r), g * (h - n) * z * (1 - z)
+    d_gi = np.concatenate([da_r, da_z, da_n], axis=1)
+    d_gh = d_gi                                                   # the slip: should be [da_r, da_z, da_n * r]
+    return d_gi @ weight_ih, g * z + d_gh @ weight_hh, d_gi.T @ x, d_gh.T @ h, d_gi.sum(0), d_gh.sum(0)
+
+
 # A plausible wrong answer per exercise: the check must catch it.
 WRONG = {
     "adding_batch": lambda n, length, rng: (rng.random((n, length, 2)).astype(np.float32), np.zeros(n)),
@@ -76,7 +92,18 @@ WRONG = {
                                          np.array([len(s) for s in sequences])),     # repeats instead of padding
     "last_output": lambda output, lengths: output[:, -1],                            # zeros for the short rows
     "join_directions": lambda h_n: h_n.reshape(h_n.shape[1], -1)[:, -2 * h_n.shape[2]:],  # mixes batch items
+    "swish_backward": lambda x, g: g / (1 + np.exp(-x)),                              # forgets x * sigmoid'(x)
+    "gru_cell_backward": _gru_backward_without_reset_gate_path,
 }
+
+
+def test_tutorials_from_five_on_have_two_to_four_exercises():
+    per_tutorial = {}
+    for param in EXERCISES:
+        path, name = param.values
+        per_tutorial.setdefault(path.stem, []).append(name)
+    for path in sorted(TUTORIALS.glob("0[5-8]_*.py")):
+        assert 2 <= len(per_tutorial.get(path.stem, [])) <= 4, f"{path.name}: {per_tutorial.get(path.stem)}"
 
 
 @pytest.mark.parametrize("path,name", EXERCISES)
