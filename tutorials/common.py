@@ -6,10 +6,13 @@
     return finish(args, results)       write results.json beside the figures, return the results
 
 Unknown arguments are ignored, so a script also runs inside Jupyter (whose
-kernel passes its own -f argument).
+kernel passes its own -f argument). There the flags come from the environment:
+TUTORIAL_QUICK=1 for --quick and TUTORIAL_DEVICE=cuda for --device cuda (in a
+notebook's first cell: `%env TUTORIAL_QUICK=1`), and figures show inline.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,8 +21,10 @@ from pathlib import Path
 def parse_args(doc, argv=None, **defaults):
     name = Path(sys.argv[0]).stem if argv is None else "tutorial"
     parser = argparse.ArgumentParser(prog=name, description=(doc or "").strip().splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small run (seconds) that still shows learning")
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("TUTORIAL_QUICK", "0") not in ("", "0"),
+                        help="a small run (seconds) that still shows learning (or TUTORIAL_QUICK=1)")
+    parser.add_argument("--device", default=os.environ.get("TUTORIAL_DEVICE", "cpu"), choices=["cpu", "cuda"],
+                        help="cpu or cuda (or TUTORIAL_DEVICE=cuda)")
     parser.add_argument("--out", default=None, help="folder for figures and tables (default tutorial_out/<name>)")
     parser.add_argument("--seed", type=int, default=0)
     args, _ = parser.parse_known_args(argv)
@@ -76,10 +81,23 @@ def pyplot():
     return plt
 
 
+def in_notebook():
+    """True inside a Jupyter kernel, where figures and graphs are also shown inline."""
+    return "ipykernel" in sys.modules
+
+
+def show(obj):
+    """Display a figure or graphviz graph inline in a notebook; nothing in a script."""
+    if in_notebook():
+        from IPython.display import display
+        display(obj)
+
+
 def save(fig, out, name):
     path = Path(out) / name
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    show(fig)
     import matplotlib.pyplot as plt
     plt.close(fig)
     print(f"saved {path}")
@@ -93,6 +111,7 @@ def save_graph(graph, out, name):
     written = [viz.render(graph, path.with_suffix(".dot"))]
     if viz.dot_available():
         written.append(viz.render(graph, path.with_suffix(".svg")))
+        show(graph)
     print(f"saved {', '.join(map(str, written))}" + ("" if len(written) > 1 else " (install Graphviz for the .svg)"))
     return path
 
