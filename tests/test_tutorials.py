@@ -30,9 +30,9 @@ def run_tutorial(name, out):
     return json.loads((out / "results.json").read_text()), proc.stdout
 
 
-def test_tutorials_are_numbered_one_to_eight_in_percent_format():
-    scripts = sorted(p.name for p in TUTORIALS.glob("0*.py"))
-    assert [s[:2] for s in scripts] == [f"0{i}" for i in range(1, 9)]
+def test_tutorials_are_numbered_from_one_without_gaps_in_percent_format():
+    scripts = sorted(p.name for p in TUTORIALS.glob("[0-9][0-9]_*.py"))
+    assert len(scripts) >= 8 and [s[:2] for s in scripts] == [f"{i:02d}" for i in range(1, len(scripts) + 1)]
     for s in scripts:
         assert "# %%" in (TUTORIALS / s).read_text()
 

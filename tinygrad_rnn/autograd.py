@@ -596,3 +596,20 @@ def step_scopes(steps):
 
 def current_scope():
     return _state.scope
+
+
+def symbol(t, text):
+    """Name the value `t` holds after a docstring's symbol ("h_t", "i", "x_t W_ih^T"), for
+    drawings; returns t. t is a tensor the caller has just computed: the name goes on the node
+    that made it (per output, for an op with several), or, when no node was recorded (nothing
+    it came from needs a gradient), on the new tensor itself, which the drawing shows as an input."""
+    fn = t._ctx
+    if fn is None:
+        if t.name is None:
+            t.name = text
+        return t
+    names = fn.__dict__.get("symbols")
+    if names is None:
+        names = fn.symbols = {}
+    names[t._index] = text
+    return t

@@ -49,3 +49,9 @@ from .recurrent_base import get_recurrent_impl, set_recurrent_impl  # noqa: E402
 from .rnn import RNN, RNNCell  # noqa: E402
 
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "set_recurrent_impl", "get_recurrent_impl"]
+
+# LSTM variants PyTorch's fused cells cannot give: layer normalisation, variational dropout
+from .layer_norm_lstm import LayerNormLSTM, LayerNormLSTMCell  # noqa: E402
+from .variational_lstm import VariationalLSTM  # noqa: E402
+
+__all__ += ["LayerNormLSTMCell", "LayerNormLSTM", "VariationalLSTM"]

@@ -85,18 +85,26 @@ def truncated_bptt(model, x, k, loss_fn, state=None, optimizer=None, batch_first
     return losses, state
 
 
-def unroll(cell, x, state=None):
-    """Run a cell (RNNCell, GRUCell: h; LSTMCell: (h, c)) over x: (T, batch, input)
-    step by step, keeping every h_t. Returns (hidden_states, state): the list of
-    the T tensors h_t (batch, H) that the next step reads, and the last state.
-    Steps are recorded under "{Cell} layer 0 forward" / "t={t}" (a plain function's
-    __name__ stands in for the class name)."""
-    hidden, name = [], type(cell).__name__ if isinstance(cell, Module) else getattr(cell, "__name__", "cell")
+def unroll(cell, x, state=None, return_cell_states=False):
+    """Run a cell (RNNCell, GRUCell: h; LSTMCell and its variants: (h, c)) over x: (T, batch, input)
+    step by step, keeping every h_t. Returns (hidden_states, state): the list of the T tensors
+    h_t (batch, H) that the next step reads, and the last state; with return_cell_states=True,
+    (hidden_states, cell_states, state), cell_states the T tensors c_t of an LSTM-like cell
+    (for plots of what the memory holds). Steps are recorded under "{Cell} layer 0 forward" /
+    "t={t}" (a plain function's __name__ stands in for the class name)."""
+    hidden, cells = [], []
+    name = type(cell).__name__ if isinstance(cell, Module) else getattr(cell, "__name__", "cell")
     with autograd.scope(f"{name} layer 0 forward"):
         for t in autograd.step_scopes(range(x.shape[0])):
             state = cell(x[t], state)
-            hidden.append(state[0] if isinstance(state, (tuple, list)) else state)
-    return hidden, state
+            pair = isinstance(state, (tuple, list))
+            if return_cell_states and not (pair and len(state) == 2):
+                raise OpError(f"unroll: return_cell_states=True needs a cell whose state is a pair (h, c), as "
+                              f"LSTMCell's; {name} returned {type(state).__name__}")
+            hidden.append(state[0] if pair else state)
+            if return_cell_states:
+                cells.append(state[1])
+    return (hidden, cells, state) if return_cell_states else (hidden, state)
 
 
 def step_gradient_norms(loss, states, retain_graph=False):

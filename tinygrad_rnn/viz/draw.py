@@ -219,9 +219,11 @@ def _label(node, show_dtype, show_device):
         lines.append(node.dtype)
     if show_device:
         lines.append(node.device)
-    if node.kind == "param":  # bold name, so parameters stand out among the ops
-        rest = "".join(f"<BR/>{html.escape(line)}" for line in lines)
-        return f"<<B>{html.escape(node.name)}</B>{rest}>"
+    if node.kind == "param" or node.symbol:  # bold: parameters and the equations' symbols stand out
+        head = node.symbol or node.name
+        rest = [node.name] if node.symbol else []
+        rest = "".join(f"<BR/>{html.escape(line)}" for line in rest + lines)
+        return f"<<B>{html.escape(head)}</B>{rest}>"
     return "\\n".join(node.name.split("\n") + lines)  # DOT's own line break keeps the source one line a node
 
 

@@ -32,7 +32,8 @@ STEP = re.compile(r"^t=(-?\d+)$")  # the inner scope the recurrent layers record
 class Node:
     key: str
     kind: str                  # "op", "param", "input", "output" (the root when it is an op), "step", "elided"
-    name: str                  # op name, parameter name or "input"
+    name: str                  # op name, parameter name, a state's name (h_0) or "input"
+    symbol: str = ""           # what the value is in the module's equations (h_t, i, x_t W_ih^T), when it says
     shapes: list = field(default_factory=list)   # output shapes (one per used output of an op)
     dtype: str = ""
     device: str = ""
@@ -94,6 +95,7 @@ def trace(root, params=None):
         devices[fn] = _device(fn, devices, root)
         # an op may name itself for the drawing (a fused recurrent layer: "LSTM layer 0 forward, BPTT by hand")
         nodes[key] = Node(key, "output" if fn is root._ctx else "op", getattr(fn, "label", fn.name),
+                          symbol=_symbol(fn, sorted(outputs[fn])),
                           shapes=[shape for shape, _ in outs], dtype=outs[0][1], device=devices[fn],
                           scope=tuple(fn.scope), grad_norm=fn.grad_norm, values=_op_values(fn, root))
         for node, leaf, _, _ in fn.inputs:
@@ -114,6 +116,14 @@ def trace(root, params=None):
     # leaves first, so a drawing lists the parameters before the ops using them
     nodes = {k: nodes[k] for k in sorted(nodes, key=lambda k: not k.startswith("leaf"))}
     return Graph(nodes, list(dict.fromkeys(edges)))
+
+
+def _symbol(fn, used):
+    """The symbols autograd.symbol gave the used outputs of fn, each once, in output order."""
+    names = fn.__dict__.get("symbols") if hasattr(fn, "__dict__") else None
+    if not names:
+        return ""
+    return ", ".join(dict.fromkeys(names[i] for i in used if i in names))
 
 
 def _op_values(fn, root):
@@ -143,7 +153,8 @@ def _is_drawn_leaf(t, names):
 
 def _leaf_node(key, t, names):
     name = names.get(id(t)) or t.name
-    kind = "param" if name is not None else "input"
+    # a named leaf that wants no gradient is a state or constant the module named (h_0, a dropout mask)
+    kind = "param" if id(t) in names or (name is not None and t.requires_grad) else "input"
     grad = None
     if t.grad is not None:
         xp = backend.xp_of(t.grad.array)
