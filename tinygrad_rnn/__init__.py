@@ -29,7 +29,7 @@ from .functions_surface import expm1, flip, floor, fmax, fmin, get_default_dtype
 from .functions_surface import is_floating_point, is_tensor, isfinite, isinf, isnan, log1p, log2, log10
 from .functions_surface import logsumexp, masked_fill, maximum, minimum, multinomial, norm, prod
 from .functions_surface import promote_types, reciprocal, result_type, round, rsqrt, sign, sort, square, std
-from .functions_surface import tile, topk, trunc, unbind, var
+from .functions_surface import floor_divide, fmod, remainder, tile, topk, trunc, unbind, var
 from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
 
 __version__ = "0.1.0"

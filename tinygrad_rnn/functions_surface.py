@@ -33,6 +33,7 @@ def _method(name):
     "square", "reciprocal", "rsqrt", "log1p", "expm1", "log2", "log10", "exp2", "sign", "floor", "ceil", "trunc",
     "clamp_min", "clamp_max", "isnan", "isinf", "isfinite", "var", "std", "norm", "amax", "amin", "logsumexp",
     "prod", "flip", "unbind", "tile"))
+floor_divide, remainder, fmod = _method("floor_divide"), _method("remainder"), _method("fmod")
 round = _method("round")  # noqa: A001 (PyTorch's name)
 
 

@@ -26,7 +26,10 @@ def constant(value, dtype, like):
     if array is None:
         if len(_constants) > 4096:
             _constants.clear()
-        array = backend.xp_of(like).asarray(value, dtype=dtype)
+        try:
+            array = backend.xp_of(like).asarray(value, dtype=dtype)
+        except OverflowError:  # uint8 tensor + -1: the number wraps around into the dtype, as PyTorch
+            array = backend.xp_of(like).asarray(backend.np.array(value).astype(dtype))
         _constants[key] = array
     return array
 
@@ -306,7 +309,13 @@ class TensorMethods:
         """Values limited to [min, max] (either may be None);  d = g inside the range, else 0."""
         if min is None and max is None:
             raise OpError("clamp: at least one of min and max must be given")
-        return ops.Clip.apply(self, low=min, high=max)
+        bounds = [b for b in (min, max) if b is not None]
+        if any(isinstance(b, TensorMethods) for b in bounds):  # tensor bounds: elementwise max and min
+            out = self if min is None else self.maximum(min)
+            return out if max is None else out.minimum(max)
+        dtype = dtypes.result_type(self, *bounds)  # an int tensor clamped to 0.5 is float32, as PyTorch
+        x = self if self._data.dtype == dtype else self.to(dtype)
+        return ops.Clip.apply(x, low=min, high=max)
 
     clip = clamp
 
@@ -565,6 +574,14 @@ class TensorMethods:
     def _update(self, name, op, other=None, ufunc=None, alpha=1):
         """self <- self (op) other in place; the raw form is the ufunc with out=self's array."""
         xp_name = ufunc
+        if other is not None:
+            result = dtypes.result_type(self, other)
+            if ufunc == "true_divide" and result.kind in "biu":
+                result = backend.np.dtype(dtypes.float32)
+            if dtypes.category(result) > dtypes.category(self._data.dtype):  # PyTorch's rule for in-place ops
+                raise OpError(f"{name}: result type {result} can't be cast to the desired output type "
+                              f"{self.dtype} (an in-place op keeps the tensor's dtype; shape {tuple(self.shape)}); "
+                              f"use the out-of-place op, or convert first with .to({result})")
         if other is None:
             return inplace.update(self, name, op.apply, raw=lambda a: getattr(backend.xp_of(a), xp_name)(a, out=a))
         if alpha != 1:

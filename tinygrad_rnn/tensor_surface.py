@@ -311,6 +311,42 @@ class SurfaceMethods(TensorMethods):
     def round(self): return self._rounding("round")
     def trunc(self): return self._rounding("trunc")
 
+    def __pow__(self, other):
+        if isinstance(other, int) and not isinstance(other, bool) and other < 0 and self._data.dtype.kind in "biu":
+            raise OpError(f"pow: integers to negative integer powers are not allowed (a {self.dtype} tensor of "
+                          f"shape {tuple(self.shape)} ** {other}); convert the base with .float() first")
+        return super().__pow__(other)
+
+    def floor_divide(self, other):
+        """floor(self / other) with PyTorch's promotion; outside the graph (its gradient is zero or
+        undefined, and PyTorch refuses to backpropagate through it)."""
+        return self._raw_pair(other, "floor_divide", reverse=False)
+
+    def remainder(self, other):
+        """self - other * floor(self / other): the sign of other, as Python's % and PyTorch's;
+        d self = g, d other = -g floor(self / other)."""
+        return self - other * self.floor_divide(other)
+
+    def fmod(self, other):
+        """self - other * trunc(self / other): the sign of self, as C's fmod."""
+        return self._raw_pair(other, "fmod", reverse=False) if not self.requires_grad else \
+            self - other * (self.detach() / other).trunc()
+
+    def __floordiv__(self, other): return self.floor_divide(other)
+    def __rfloordiv__(self, other): return self._raw_pair(other, "floor_divide", reverse=True)
+    def __mod__(self, other): return self.remainder(other)
+
+    def __rmod__(self, other):
+        return other - self * self._raw_pair(other, "floor_divide", reverse=True)
+
+    def _raw_pair(self, other, ufunc, reverse):
+        """xp.<ufunc>(self, other) on promoted arrays, as a tensor outside the graph."""
+        dtype = dtypes.result_type(self, other)
+        a = self._data if self._data.dtype == dtype else self._data.astype(dtype)
+        b = self._operand(other, dtype, ufunc)._data
+        a, b = (b, a) if reverse else (a, b)
+        return self._make(backend.xp_of(a).asarray(getattr(backend.xp_of(a), ufunc)(a, b)))
+
     def clamp_min(self, min): return self.clamp(min=min)
     def clamp_max(self, max): return self.clamp(max=max)
 
