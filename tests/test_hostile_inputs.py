@@ -140,6 +140,13 @@ CASES = [
      r"grad: assigned a gradient of shape \(4,\)"),
     ("linear_negative_features", lambda m: m.nn.Linear(-1, 2), RuntimeError, "Linear: in_features must be an int >= 0"),
     ("embedding_negative_size", lambda m: m.nn.Embedding(-1, 2), RuntimeError, "Embedding: num_embeddings must be"),
+    ("one_hot_negative_id", lambda m: m.nn.functional.one_hot(m.tensor([-1, 0]), 3), RuntimeError,
+     "one_hot: class ids must be non-negative"),
+    ("one_hot_id_too_large", lambda m: m.nn.functional.one_hot(m.tensor([3]), 3), RuntimeError,
+     "one_hot: class id 3 is not smaller than num_classes = 3"),
+    ("one_hot_float_ids", lambda m: m.nn.functional.one_hot(m.tensor([1.0]), 3), RuntimeError,
+     "one_hot: expects an integer tensor"),
+    ("floor_divide_int_by_zero", lambda m: m.tensor([1]) // 0, RuntimeError, "floor_divide: .*division by zero"),
     # Python conversions: ValueError
     ("int_of_many", lambda m: int(m.tensor([1, 2])), ValueError, "only a tensor with one element"),
     ("float_of_many", lambda m: float(m.tensor([1.0, 2.0])), ValueError, "only a tensor with one element"),

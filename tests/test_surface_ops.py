@@ -59,7 +59,45 @@ DIFFERENTIABLE = [
     ("prod", lambda x: x.prod(dim=1), [(3, 4)], False),
     ("prod_all", lambda x: x.prod(), [(2, 3)], False),
     ("where_method", lambda x: x.where(x > 0, x * 3), [(3, 4)], False),
+    ("remainder", lambda a, b: a.remainder(b.abs() + 0.5), [(3, 4), (3, 4)], False),
+    # the rest of the everyday surface, held to the same two checks
+    ("view", lambda x: x.view(4, 3) * 2, [(3, 4)], False),
+    ("view_as", lambda x: x.view_as(x.new_zeros(12)), [(3, 4)], False),
+    ("reshape", lambda x: x.reshape(-1, 2), [(3, 4)], False),
+    ("t_contiguous", lambda x: x.t().contiguous().view(12), [(3, 4)], False),
+    ("narrow", lambda x: x.narrow(1, 1, 2), [(3, 4)], False),
+    ("squeeze_unsqueeze", lambda x: x.unsqueeze(1).squeeze(1).unsqueeze(-1), [(3, 4)], False),
+    ("flatten", lambda x: x.flatten(1), [(2, 3, 4)], False),
+    ("expand", lambda x: x.expand(2, 3, 4), [(3, 1)], False),
+    ("expand_as", lambda a, b: a.expand_as(b) * b, [(1, 4), (3, 4)], False),
+    ("permute", lambda x: x.permute(2, 0, 1), [(2, 3, 4)], False),
+    ("transpose", lambda x: x.transpose(0, 2), [(2, 3, 4)], False),
+    ("chunk", lambda x: x.chunk(3, dim=1)[1] * 2 + x.chunk(3, dim=1)[2].sum(), [(2, 6)], False),
+    ("split", lambda x: _lib(x).split(x, [1, 3], dim=1)[1], [(2, 4)], False),
+    ("gather", lambda x: x.gather(1, _index(x, [[0, 0], [2, 1]])), [(2, 3)], False),
+    ("masked_fill", lambda x: x.masked_fill(x > 0, 0.5), [(3, 4)], False),
+    ("clamp", lambda x: x.clamp(-0.5, 0.5), [(3, 4)], False),
+    ("softmax_dim", lambda x: x.softmax(dim=0), [(3, 4)], False),
+    ("log_softmax_dim", lambda x: _lib(x).log_softmax(x, dim=1), [(3, 4)], False),
+    ("sum_keepdim", lambda x: x.sum(dim=1, keepdim=True), [(3, 4)], False),
+    ("mean_dims", lambda x: x.mean(dim=(0, 2)), [(2, 3, 4)], False),
+    ("max_dim", lambda x: x.max(dim=1).values + x.min(dim=0, keepdim=True).values.sum(), [(3, 4)], False),
+    ("cat", lambda a, b: _lib(a).cat([a, b], dim=1), [(2, 3), (2, 2)], False),
+    ("stack", lambda a, b: _lib(a).stack([a, b], dim=1), [(2, 3), (2, 3)], False),
+    ("bmm", lambda a, b: _lib(a).bmm(a, b), [(2, 3, 4), (2, 4, 5)], False),
+    ("matmul", lambda a, b: _lib(a).matmul(a, b), [(3, 4), (4,)], False),
+    ("tril", lambda x: _lib(x).tril(x), [(3, 4)], False),
+    ("triu", lambda x: _lib(x).triu(x, 1), [(3, 4)], False),
+    ("module_sin_cos", lambda x: _lib(x).sin(x) * _lib(x).cos(x), [(3, 4)], False),
+    ("module_exp_log", lambda x: _lib(x).exp(x) + _lib(x).log(x), [(3, 4)], True),
+    ("module_tanh_sigmoid", lambda x: _lib(x).tanh(x) * _lib(x).sigmoid(x), [(3, 4)], False),
+    ("tensor_sin_cos", lambda x: x.sin() + x.cos() ** 2, [(3, 4)], False),
 ]
+
+
+def _lib(x):
+    """The library a tensor belongs to: tr or torch."""
+    return tr if isinstance(x, tr.Tensor) else torch
 
 
 def _index(x, values):

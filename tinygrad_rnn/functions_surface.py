@@ -83,3 +83,23 @@ def inference_mode(mode=True):
     if not isinstance(mode, builtins.bool):
         raise OpError(f"inference_mode: mode must be True or False, got {mode!r}")
     return no_grad() if mode else set_grad_enabled(True)
+
+
+def one_hot(tensor, num_classes=-1):
+    """F.one_hot: integer class ids (any shape) -> int64 (..., num_classes) with a 1 at each id;
+    num_classes=-1 takes max id + 1. Ids are read back once to check their range, as PyTorch."""
+    if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
+        kind = tensor.dtype if isinstance(tensor, Tensor) else type(tensor).__name__
+        raise OpError(f"one_hot: expects an integer tensor of class ids, got {kind}")
+    if isinstance(num_classes, builtins.bool) or not isinstance(num_classes, builtins.int):
+        raise ArgumentTypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    ids = tensor.array
+    xp = backend.xp_of(ids)
+    low, high = (builtins.int(ids.min()), builtins.int(ids.max())) if ids.size else (0, -1)
+    if num_classes == -1:
+        num_classes = high + 1
+    if low < 0:
+        raise OpError(f"one_hot: class ids must be non-negative, got {low}")
+    if high >= num_classes:
+        raise OpError(f"one_hot: class id {high} is not smaller than num_classes = {num_classes}")
+    return Tensor._make((ids[..., None] == xp.arange(num_classes)).astype(dtypes.int64))

@@ -345,7 +345,11 @@ class SurfaceMethods(TensorMethods):
         a = self._data if self._data.dtype == dtype else self._data.astype(dtype)
         b = self._operand(other, dtype, ufunc)._data
         a, b = (b, a) if reverse else (a, b)
-        return self._make(backend.xp_of(a).asarray(getattr(backend.xp_of(a), ufunc)(a, b)))
+        xp = backend.xp_of(a)
+        if dtype.kind in "biu" and bool(xp.any(b == 0)):  # NumPy would give 0 with a warning
+            raise OpError(f"{ufunc}: integer division by zero (ZeroDivisionError), dtype {dtype}, shapes "
+                          f"{tuple(a.shape)} and {tuple(b.shape)}")
+        return self._make(xp.asarray(getattr(xp, ufunc)(a, b)))
 
     def clamp_min(self, min): return self.clamp(min=min)
     def clamp_max(self, max): return self.clamp(max=max)
