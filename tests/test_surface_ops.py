@@ -91,6 +91,30 @@ DIFFERENTIABLE = [
     ("module_sin_cos", lambda x: _lib(x).sin(x) * _lib(x).cos(x), [(3, 4)], False),
     ("module_exp_log", lambda x: _lib(x).exp(x) + _lib(x).log(x), [(3, 4)], True),
     ("module_tanh_sigmoid", lambda x: _lib(x).tanh(x) * _lib(x).sigmoid(x), [(3, 4)], False),
+    ("tan", lambda x: (x * 0.5).tan(), [(3, 4)], False),
+    ("atan", lambda x: x.atan(), [(3, 4)], False),
+    ("asin_acos", lambda x: (x * 0.3).asin() + (x * 0.2).acos(), [(3, 4)], False),
+    ("sinh_cosh", lambda x: x.sinh() * x.cosh(), [(3, 4)], False),
+    ("module_trig", lambda x: _lib(x).atan(_lib(x).tan(x * 0.3)) + _lib(x).sinh(x), [(3, 4)], False),
+    ("mm_method", lambda a, b: a.mm(b), [(3, 4), (4, 2)], False),
+    ("bmm_method", lambda a, b: a.bmm(b), [(2, 3, 4), (2, 4, 5)], False),
+    ("mv", lambda a, b: a.mv(b), [(3, 4), (4,)], False),
+    ("dot", lambda a, b: _lib(a).dot(a, b), [(4,), (4,)], False),
+    ("outer", lambda a, b: _lib(a).outer(a, b), [(3,), (4,)], False),
+    ("addmm", lambda c, a, b: _lib(a).addmm(c, a, b, beta=0.5, alpha=2.0), [(3, 2), (3, 4), (4, 2)], False),
+    ("select", lambda x: x.select(1, -1), [(3, 4)], False),
+    ("movedim", lambda x: x.movedim(0, -1), [(2, 3, 4)], False),
+    ("unflatten", lambda x: x.unflatten(1, (2, 2)), [(3, 4)], False),
+    ("roll", lambda x: x.roll(1, 1) + x.roll((2, -1), (0, 1)), [(3, 4)], False),
+    ("roll_flat", lambda x: x.roll(5), [(3, 4)], False),
+    ("repeat_interleave", lambda x: x.repeat_interleave(2, dim=1), [(3, 4)], False),
+    ("repeat_interleave_flat", lambda x: x.repeat_interleave(3), [(2, 2)], False),
+    ("masked_select", lambda x: x.masked_select(x > 0), [(3, 4)], False),
+    ("diag_vector", lambda x: x.diag(1), [(3,)], False),
+    ("diag_matrix", lambda x: x.diag(-1) * 2, [(3, 4)], False),
+    ("nan_to_num", lambda x: x.nan_to_num(), [(3, 4)], False),
+    ("broadcast_to", lambda x: x.broadcast_to(2, 3, 4), [(3, 4)], False),
+    ("tril_method", lambda x: x.tril(-1) + x.triu(), [(3, 4)], False),
     ("tensor_sin_cos", lambda x: x.sin() + x.cos() ** 2, [(3, 4)], False),
 ]
 
@@ -248,3 +272,42 @@ def test_var_and_std_match_torch_over_dims_and_corrections(device):
         for name in ("var", "std"):
             np.testing.assert_allclose(getattr(x, name)(*args, **kwargs).numpy(),
                                        getattr(expected, name)(*args, **kwargs).numpy(), rtol=1e-12)
+
+
+def test_logic_and_counting_as_torch(device):
+    data = np.array([[0.0, 1.5, -2.0], [3.0, 0.0, 1.5]])
+    x, expected = tr.tensor(data, device=device), torch.tensor(data)
+    pairs = [
+        (x.logical_and(x > 1), expected.logical_and(expected > 1)),
+        (tr.logical_or(x, x < 0), torch.logical_or(expected, expected < 0)),
+        (x.logical_xor(x > 1), expected.logical_xor(expected > 1)),
+        (tr.logical_not(x), torch.logical_not(expected)),
+        (x.isclose(x + 1e-9), expected.isclose(expected + 1e-9)), (x.count_nonzero(), expected.count_nonzero()),
+        (x.count_nonzero(0), expected.count_nonzero(0)), (x.nonzero(), expected.nonzero()),
+        (tr.argwhere(x), torch.argwhere(expected)), (x.unique(), expected.unique()),
+        (tr.tensor([2, 0, 2, 5], device=device).bincount(), torch.tensor([2, 0, 2, 5]).bincount()),
+    ]
+    for ours, theirs in pairs:
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "") and not ours.requires_grad
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for ours, theirs in zip(x.nonzero(as_tuple=True), expected.nonzero(as_tuple=True)):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    values, inverse, counts = x.unique(return_inverse=True, return_counts=True)
+    reference = expected.unique(return_inverse=True, return_counts=True)
+    for ours, theirs in zip((values, inverse, counts), reference):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_bernoulli_draws_ones_with_the_given_probability(device):
+    p = tr.full((20000,), 0.3, dtype=tr.float64, device=device)
+    draws = p.bernoulli()
+    assert draws.dtype == tr.float64 and set(np.unique(draws.numpy())) <= {0.0, 1.0}
+    assert abs(draws.numpy().mean() - 0.3) < 0.015
+    assert abs(tr.bernoulli(p).numpy().mean() - 0.3) < 0.015
+
+
+def test_nan_to_num_replaces_nan_and_infinities_as_torch(device):
+    data = [float("nan"), float("inf"), -float("inf"), 1.5]
+    for kwargs in ({}, {"nan": 2.0, "posinf": 9.0, "neginf": -9.0}):
+        ours = tr.tensor(data, dtype=tr.float64, device=device).nan_to_num(**kwargs)
+        np.testing.assert_array_equal(ours.numpy(), torch.tensor(data, dtype=torch.float64).nan_to_num(**kwargs))

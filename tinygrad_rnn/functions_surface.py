@@ -34,6 +34,23 @@ def _method(name):
     "clamp_min", "clamp_max", "isnan", "isinf", "isfinite", "var", "std", "norm", "amax", "amin", "logsumexp",
     "prod", "flip", "unbind", "tile"))
 floor_divide, remainder, fmod = _method("floor_divide"), _method("remainder"), _method("fmod")
+(tan, atan, asin, acos, sinh, cosh, arctan, arcsin, arccos, subtract, multiply, divide, true_divide, negative, absolute,
+ greater, greater_equal, less, less_equal, not_equal, swapdims, swapaxes, broadcast_to, dot, outer, mv, select,
+ movedim, moveaxis, unflatten, roll, repeat_interleave, masked_select, nonzero, argwhere, count_nonzero, diag,
+ logical_and, logical_or, logical_xor, logical_not, isclose, nan_to_num, unique, bincount, bernoulli,
+ narrow) = (_method(n) for n in (
+    "tan", "atan", "asin", "acos", "sinh", "cosh", "arctan", "arcsin", "arccos", "subtract", "multiply", "divide",
+    "true_divide", "negative", "absolute", "greater", "greater_equal", "less", "less_equal", "not_equal", "swapdims",
+    "swapaxes", "broadcast_to", "dot", "outer", "mv", "select", "movedim", "moveaxis", "unflatten", "roll",
+    "repeat_interleave", "masked_select", "nonzero", "argwhere", "count_nonzero", "diag", "logical_and", "logical_or",
+    "logical_xor", "logical_not", "isclose", "nan_to_num", "unique", "bincount", "bernoulli", "narrow"))
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta input + alpha (mat1 @ mat2), as PyTorch."""
+    product = mat1.mm(mat2)
+    product = product if alpha == 1 else product * alpha
+    return product + (input if beta == 1 else input * beta)
 round = _method("round")  # noqa: A001 (PyTorch's name)
 
 

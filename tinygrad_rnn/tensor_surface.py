@@ -359,6 +359,14 @@ class SurfaceMethods(TensorMethods):
         from .functions import where  # functions.py imports tensor.py
         return where(condition, self, other)
 
+    def tril(self, diagonal=0):
+        from .functions import tril  # functions.py imports tensor.py
+        return tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        from .functions import triu
+        return triu(self, diagonal)
+
     def isnan(self): return self._make(backend.xp_of(self._data).isnan(self._data))
     def isinf(self): return self._make(backend.xp_of(self._data).isinf(self._data))
     def isfinite(self): return self._make(backend.xp_of(self._data).isfinite(self._data))
@@ -423,6 +431,250 @@ class SurfaceMethods(TensorMethods):
         for p in parts[1:]:
             out = out * p
         return out.unsqueeze(dim) if keepdim else out
+
+    # ---- trigonometry ------------------------------------------------------------
+    def tan(self): return ops.Tan.apply(self._floating("tan"))
+    def atan(self): return ops.Atan.apply(self._floating("atan"))
+    def asin(self): return ops.Asin.apply(self._floating("asin"))
+    def acos(self): return ops.Acos.apply(self._floating("acos"))
+    def sinh(self): return ops.Sinh.apply(self._floating("sinh"))
+    def cosh(self): return ops.Cosh.apply(self._floating("cosh"))
+    arctan, arcsin, arccos = atan, asin, acos
+
+    # ---- PyTorch's other spellings of the same thing -------------------------------
+    def subtract(self, other, *, alpha=1): return self.sub(other, alpha=alpha)
+    def multiply(self, other): return self * other
+    def divide(self, other): return self / other
+    def true_divide(self, other): return self / other
+    def negative(self): return -self
+    def absolute(self): return self.abs()
+    def greater(self, other): return self > other
+    def greater_equal(self, other): return self >= other
+    def less(self, other): return self < other
+    def less_equal(self, other): return self <= other
+    def not_equal(self, other): return self != other
+    def swapdims(self, dim0, dim1): return self.transpose(dim0, dim1)
+    def ndimension(self): return self._data.ndim
+    def broadcast_to(self, *sizes): return self.expand(*sizes)
+    def type_as(self, other): return self.to(other.dtype)
+    def byte(self): return self.to(dtypes.uint8)
+    def char(self): return self.to(dtypes.int8)
+    def short(self): return self.to(dtypes.int16)
+
+    @property
+    def is_cpu(self):
+        return self.device == "cpu"
+
+    def get_device(self):
+        """-1 on the CPU, the GPU's index (0) on CUDA, as PyTorch."""
+        return -1 if self.device == "cpu" else 0
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return int(self._data.nbytes)
+
+    def is_signed(self):
+        return self._data.dtype.kind in "if"
+
+    # ---- products --------------------------------------------------------------------
+    def mm(self, other):
+        if self._data.ndim != 2 or getattr(other, "ndim", 0) != 2:
+            raise OpError(f"mm: expects two matrices, got shapes {tuple(self.shape)} and "
+                          f"{tuple(getattr(other, 'shape', ()))}")
+        return self.matmul(other)
+
+    def bmm(self, other):
+        from .functions import bmm  # functions.py imports tensor.py
+        return bmm(self, other)
+
+    def mv(self, vec):
+        if self._data.ndim != 2 or getattr(vec, "ndim", 0) != 1:
+            raise OpError(f"mv: expects a matrix and a vector, got shapes {tuple(self.shape)} and "
+                          f"{tuple(getattr(vec, 'shape', ()))}")
+        return self.matmul(vec)
+
+    def dot(self, other):
+        if self._data.ndim != 1 or getattr(other, "ndim", 0) != 1:
+            raise OpError(f"dot: expects two 1-D tensors, got shapes {tuple(self.shape)} and "
+                          f"{tuple(getattr(other, 'shape', ()))}")
+        return self.matmul(other)
+
+    def outer(self, vec2):
+        """out[i][j] = self[i] vec2[j] (both 1-D)."""
+        if self._data.ndim != 1 or getattr(vec2, "ndim", 0) != 1:
+            raise OpError(f"outer: expects two 1-D tensors, got shapes {tuple(self.shape)} and "
+                          f"{tuple(getattr(vec2, 'shape', ()))}")
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+    # ---- choosing and moving elements --------------------------------------------------
+    def select(self, dim, index):
+        """The slice at `index` along dim, without that dim (x.select(0, i) is x[i])."""
+        dim = dim_index("select", dim, self._data.ndim)
+        index = check_int("select", "index", index)
+        size = self.shape[dim]
+        if not -size <= index < size:
+            raise OpError(f"select: index {index} is out of range for dim {dim} of size {size}")
+        return self[(slice(None),) * dim + (index,)]
+
+    def movedim(self, source, destination):
+        """Move the dims in source to the places in destination, the others keeping their order."""
+        source = (source,) if isinstance(source, int) else tuple(source)
+        destination = (destination,) if isinstance(destination, int) else tuple(destination)
+        n = self._data.ndim
+        src = [dim_index("movedim", d, n) for d in source]
+        dst = [dim_index("movedim", d, n) for d in destination]
+        if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise OpError(f"movedim: source {source} and destination {destination} must be distinct dims of "
+                          "the same length")
+        rest = iter(d for d in range(n) if d not in src)
+        where = dict(zip(dst, src))
+        return self.permute(tuple(where[i] if i in where else next(rest) for i in range(n)))
+
+    moveaxis = movedim
+
+    def unflatten(self, dim, sizes):
+        """Split dim into `sizes` (one may be -1)."""
+        dim = dim_index("unflatten", dim, self._data.ndim)
+        sizes = _sizes("unflatten", (sizes,))
+        return self.reshape(tuple(self.shape[:dim]) + sizes + tuple(self.shape[dim + 1:]))
+
+    def roll(self, shifts, dims=None):
+        """Elements shifted along dims, those pushed off the end coming back at the start."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise OpError(f"roll: got {len(shifts)} shifts for {len(dims)} dims; give one shift per dim")
+        out = self
+        for shift, d in zip(shifts, dims):
+            d = dim_index("roll", d, self._data.ndim)
+            n = self.shape[d]
+            k = check_int("roll", "shift", shift) % n if n else 0
+            if k:
+                from .functions import cat  # functions.py imports tensor.py
+                out = cat([out.narrow(d, n - k, k), out.narrow(d, 0, n - k)], d)
+        return out
+
+    def repeat_interleave(self, repeats, dim=None):
+        """Each element (each slice along dim) repeated `repeats` times in place: [1, 2] -> [1, 1, 2, 2]."""
+        if dim is None:
+            return self.flatten().repeat_interleave(repeats, 0)
+        dim = dim_index("repeat_interleave", dim, self._data.ndim)
+        n = self.shape[dim]
+        counts = repeats.tolist() if isinstance(repeats, TensorMethods) else repeats
+        counts = [counts] * n if isinstance(counts, int) else list(counts)
+        if len(counts) != n or any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
+            raise OpError(f"repeat_interleave: repeats must be a non-negative int or one per element of dim "
+                          f"{dim} (size {n}), got {repeats!r}")
+        index = backend.np.repeat(backend.np.arange(n), counts)
+        return self.index_select(dim, self._make(backend.as_array(index, device=self.device)))
+
+    def masked_select(self, mask):
+        """The elements where mask (broadcast to self's shape) is true, as a 1-D tensor."""
+        mask = self._mask(mask, "masked_select")
+        xp = backend.xp_of(self._data)
+        shape = backend.np.broadcast_shapes(self.shape, mask.shape)
+        return self.expand(shape)[self._make(xp.broadcast_to(mask._data, shape))]
+
+    def nonzero(self, as_tuple=False):
+        """The indices of the non-zero elements: an int64 (count, ndim) tensor, or one tensor per dim."""
+        xp = backend.xp_of(self._data)
+        where = xp.nonzero(self._data if self._data.ndim else self._data.reshape(1))
+        parts = [self._make(w.astype(dtypes.int64)) for w in where]
+        if as_tuple:
+            return tuple(parts)
+        return self._make(xp.stack([w.astype(dtypes.int64) for w in where], axis=1))
+
+    def argwhere(self):
+        return self.nonzero()
+
+    def count_nonzero(self, dim=None):
+        return (self != 0).sum(dim)
+
+    def diag(self, diagonal=0):
+        """1-D -> the square matrix with it on the diagonal; 2-D -> its diagonal (offset `diagonal`)."""
+        diagonal = check_int("diag", "diagonal", diagonal)
+        xp = backend.xp_of(self._data)
+        if self._data.ndim == 1:  # out = P^T (x[:, None] * Q): row i + max(-k, 0), column i + max(k, 0)
+            m, n = self.shape[0], self.shape[0] + abs(diagonal)
+            rows = self._make(xp.eye(m, n, k=max(-diagonal, 0), dtype=self._data.dtype))
+            cols = self._make(xp.eye(m, n, k=max(diagonal, 0), dtype=self._data.dtype))
+            return rows.t().matmul(self.unsqueeze(1) * cols)
+        if self._data.ndim == 2:
+            rows, cols = self.shape
+            i = xp.arange(max(0, -diagonal), min(rows, cols - diagonal))
+            return self[self._make(i), self._make(i + diagonal)]
+        raise OpError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(self.shape)}")
+
+    # ---- logic and closeness (booleans, no gradient) ----------------------------------
+    def _logical(self, other, ufunc):
+        xp = backend.xp_of(self._data)
+        b = other._data if isinstance(other, TensorMethods) else other
+        return self._make(xp.asarray(getattr(xp, ufunc)(self._data.astype(bool), xp.asarray(b).astype(bool))))
+
+    def logical_and(self, other): return self._logical(other, "logical_and")
+    def logical_or(self, other): return self._logical(other, "logical_or")
+    def logical_xor(self, other): return self._logical(other, "logical_xor")
+    def logical_not(self): return self._make(backend.xp_of(self._data).logical_not(self._data))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        xp = backend.xp_of(self._data)
+        b = other._data if isinstance(other, TensorMethods) else other
+        return self._make(xp.asarray(xp.isclose(self._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(self.isclose(other, rtol, atol, equal_nan).all())
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """nan, +inf and -inf replaced (by 0 and the dtype's largest and smallest finite numbers by
+        default);  d self = g where self was finite, else 0."""
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        info = backend.np.finfo(self._data.dtype)
+        out = self.masked_fill(self.isnan(), nan)
+        out = out.masked_fill(self == math.inf, info.max if posinf is None else posinf)
+        return out.masked_fill(self == -math.inf, info.min if neginf is None else neginf)
+
+    # ---- counting and drawing (no gradient) ----------------------------------------------
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values, sorted; with return_inverse where each element went, with return_counts
+        how often each occurs."""
+        if dim is not None:
+            raise OpError("unique: dim= is not supported; unique works on all elements")
+        xp = backend.xp_of(self._data)
+        values, inverse, counts = xp.unique(self._data.reshape(-1), return_inverse=True, return_counts=True)
+        out = [self._make(values)]
+        if return_inverse:
+            out.append(self._make(inverse.reshape(self.shape).astype(dtypes.int64)))
+        if return_counts:
+            out.append(self._make(counts.astype(dtypes.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def bincount(self, weights=None, minlength=0):
+        """How often each non-negative integer occurs (a 1-D int tensor)."""
+        if self._data.ndim != 1 or self._data.dtype.kind not in "iu":
+            raise OpError(f"bincount: expects a 1-D integer tensor, got shape {tuple(self.shape)} and dtype "
+                          f"{self.dtype}")
+        if self._data.size and int(self._data.min()) < 0:
+            raise OpError("bincount: the values must be non-negative")
+        xp = backend.xp_of(self._data)
+        w = None if weights is None else weights._data
+        counts = xp.bincount(self._data, weights=w, minlength=minlength)
+        return self._make(counts if w is not None else counts.astype(dtypes.int64))
+
+    def bernoulli(self, p=None):
+        """1 with probability self (or p), else 0, in self's dtype; drawn from tr.manual_seed's generator."""
+        probs = self._data if p is None else backend.xp_of(self._data).full(self.shape, p, dtype=self._data.dtype)
+        xp = backend.xp_of(probs)
+        if probs.size and not bool(xp.all((probs >= 0) & (probs <= 1))):
+            raise OpError("bernoulli: the probabilities must lie in [0, 1]")
+        draws = backend.rng(self.device).random(self.shape) < probs
+        return self._make(draws.astype(self._data.dtype))
 
 
 def _dtype_from_type_name(name):

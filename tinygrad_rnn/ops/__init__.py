@@ -12,12 +12,12 @@ from .write import Overwrite, SetItem, ViewUpdate
 
 # ---- PyTorch's surface: running sums, more pointwise functions ----
 from .cumsum import Cumsum
-from .elementwise import Expm1, Log1p, Maximum, Minimum, Rounding
+from .elementwise import Acos, Asin, Atan, Cosh, Expm1, Log1p, Maximum, Minimum, Rounding, Sinh, Tan
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Tanh", "Sigmoid", "ReLU", "Sin", "Cos",
     "Abs", "Sqrt", "Clip", "Cast", "Clone", "ToDevice", "Softmax", "LogSoftmax", "Sum", "Mean", "Max", "Min",
     "Reshape", "Transpose", "Expand", "GetItem", "Concat", "Stack", "Split", "Where", "Gather", "Scatter",
     "SetItem", "Overwrite", "ViewUpdate", "index_arrays", "along", "stable_sigmoid",
-    "Cumsum", "Maximum", "Minimum", "Log1p", "Expm1", "Rounding",
+    "Cumsum", "Maximum", "Minimum", "Log1p", "Expm1", "Rounding", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh",
 ]
