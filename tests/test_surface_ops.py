@@ -311,3 +311,13 @@ def test_nan_to_num_replaces_nan_and_infinities_as_torch(device):
     for kwargs in ({}, {"nan": 2.0, "posinf": 9.0, "neginf": -9.0}):
         ours = tr.tensor(data, dtype=tr.float64, device=device).nan_to_num(**kwargs)
         np.testing.assert_array_equal(ours.numpy(), torch.tensor(data, dtype=torch.float64).nan_to_num(**kwargs))
+
+
+@pytest.mark.parametrize("p", [0, -1, -math.inf, math.inf, "fro", 0.5])
+def test_norm_orders_as_torch(device, p):
+    data = np.array([[3.0, -4.0, 0.5], [1.0, 2.0, -0.25]])
+    ours = tr.tensor(data, device=device).norm(p=p)
+    expected = torch.tensor(data).norm(p=p)
+    np.testing.assert_allclose(ours.numpy(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tr.tensor(data, device=device).norm(p=p, dim=1).numpy(),
+                               torch.tensor(data).norm(p=p, dim=1).numpy(), rtol=1e-12)

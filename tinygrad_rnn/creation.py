@@ -110,8 +110,10 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """Every element fill_value; the dtype follows it (3 -> int64, 3.0 -> float32, True -> bool)."""
     if dtype is None:
         dtype = dtypes.number_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-    return _filled("full", (size,) if isinstance(size, int) else (tuple(size),), fill_value, dtype, device,
-                   requires_grad)
+    if not isinstance(size, (int, tuple, list)) and not hasattr(size, "__index__"):
+        raise ArgumentTypeError(f"full: size must be an int or a tuple of ints, got {type(size).__name__} {size!r}")
+    size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+    return _filled("full", (size,), fill_value, dtype, device, requires_grad)
 
 
 def _like(name, t, fill, dtype, device, requires_grad):

@@ -378,6 +378,8 @@ class SurfaceMethods(TensorMethods):
         if unbiased is not None:
             correction = int(bool(unbiased))
         x = self._floating("var")
+        if dim is not None:
+            ops.normalize_axes(dim, x._data.ndim, "var")  # the dims are checked naming var, not mean
         mean = x.mean(dim, keepdim=True)
         count = x.numel() // max(mean.numel(), 1)
         return ((x - mean) ** 2).sum(dim, keepdim=keepdim) / max(count - correction, 0)
@@ -391,12 +393,18 @@ class SurfaceMethods(TensorMethods):
         x = self._floating("norm")
         if p == "fro":
             p = 2
-        if p in (math.inf, float("inf")):
+        if not isinstance(p, (int, float)) or isinstance(p, bool):
+            raise OpError(f"norm: p must be a number, 'fro', inf or -inf (vector norms), got {p!r}")
+        if p == math.inf:
             return x.abs().amax(dim, keepdim)
-        if not isinstance(p, (int, float)) or isinstance(p, bool) or p <= 0:
-            raise OpError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
+        if p == -math.inf:
+            return x.abs().amin(dim, keepdim)
+        if p == 0:  # the count of non-zeros, as PyTorch (its gradient is 0)
+            return (x != 0).to(x.dtype).sum(dim, keepdim=keepdim)
         powered = x.abs() ** p if p != 2 else x * x
         total = powered.sum(dim, keepdim=keepdim)
+        if p < 0:
+            return total ** (1 / p)
         # (sum)^(1/p) has an infinite slope at 0: route through a 0 there so the gradient is 0, not nan
         zero = total == 0
         return (total + zero.to(total.dtype)) ** (1 / p) - zero.to(total.dtype)
@@ -517,7 +525,8 @@ class SurfaceMethods(TensorMethods):
         index = check_int("select", "index", index)
         size = self.shape[dim]
         if not -size <= index < size:
-            raise OpError(f"select: index {index} is out of range for dim {dim} of size {size}")
+            raise DimError(f"select: index {index} is out of range for dim {dim} of size {size} "
+                           f"(tensor of shape {tuple(self.shape)})")
         return self[(slice(None),) * dim + (index,)]
 
     def movedim(self, source, destination):
@@ -540,14 +549,20 @@ class SurfaceMethods(TensorMethods):
         """Split dim into `sizes` (one may be -1)."""
         dim = dim_index("unflatten", dim, self._data.ndim)
         sizes = _sizes("unflatten", (sizes,))
+        known = math.prod(n for n in sizes if n != -1)
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != self.shape[dim]) or \
+                (-1 in sizes and (known == 0 or self.shape[dim] % known)):
+            raise OpError(f"unflatten: sizes {sizes} don't multiply up to the size of dim {dim} ({self.shape[dim]}) "
+                          f"of a tensor of shape {tuple(self.shape)}")
         return self.reshape(tuple(self.shape[:dim]) + sizes + tuple(self.shape[dim + 1:]))
 
     def roll(self, shifts, dims=None):
         """Elements shifted along dims, those pushed off the end coming back at the start."""
         if dims is None:
             return self.flatten().roll(shifts, 0).reshape(self.shape)
-        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        shifts = tuple(check_int("roll", "each shift", k) for k in shifts)
         if len(shifts) != len(dims):
             raise OpError(f"roll: got {len(shifts)} shifts for {len(dims)} dims; give one shift per dim")
         out = self

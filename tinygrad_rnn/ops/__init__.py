@@ -3,7 +3,7 @@
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .gather import Gather, Scatter, along
 from .matmul import MatMul
-from .reduce import Max, Mean, Min, Sum
+from .reduce import Max, Mean, Min, Sum, normalize_axes
 from .select import Where
 from .shape import Concat, Expand, GetItem, Reshape, Split, Stack, Transpose, index_arrays
 from .softmax import LogSoftmax, Softmax
@@ -18,6 +18,6 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Tanh", "Sigmoid", "ReLU", "Sin", "Cos",
     "Abs", "Sqrt", "Clip", "Cast", "Clone", "ToDevice", "Softmax", "LogSoftmax", "Sum", "Mean", "Max", "Min",
     "Reshape", "Transpose", "Expand", "GetItem", "Concat", "Stack", "Split", "Where", "Gather", "Scatter",
-    "SetItem", "Overwrite", "ViewUpdate", "index_arrays", "along", "stable_sigmoid",
+    "SetItem", "Overwrite", "ViewUpdate", "index_arrays", "along", "stable_sigmoid", "normalize_axes",
     "Cumsum", "Maximum", "Minimum", "Log1p", "Expm1", "Rounding", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh",
 ]
