@@ -58,8 +58,14 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def _tensor(name, input):
+    if not isinstance(input, Tensor):
+        raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    return input
+
+
 def is_floating_point(input):
-    return input.is_floating_point()
+    return _tensor("is_floating_point", input).is_floating_point()
 
 
 def get_default_dtype():
@@ -78,21 +84,19 @@ def promote_types(type1, type2):
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when |input - other| <= atol + rtol |other| everywhere (a Python bool)."""
-    a, b = input.array, other.array if isinstance(other, Tensor) else other
-    xp = backend.xp_of(a)
-    return builtins.bool(xp.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return _tensor("allclose", input).allclose(other, rtol, atol, equal_nan)
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001 (PyTorch's name)
-    return input.all(dim, keepdim)
+    return _tensor("all", input).all(dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001 (PyTorch's name)
-    return input.any(dim, keepdim)
+    return _tensor("any", input).any(dim, keepdim)
 
 
 def masked_fill(input, mask, value):
-    return input.masked_fill(mask, value)
+    return _tensor("masked_fill", input).masked_fill(mask, value)
 
 
 def inference_mode(mode=True):

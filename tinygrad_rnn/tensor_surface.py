@@ -20,7 +20,7 @@ from collections import namedtuple
 
 from . import backend, dtypes, ops
 from .errors import ArgumentTypeError, DimError, IndexArgumentError, OpError
-from .tensor_methods import TensorMethods, pick_dim
+from .tensor_methods import TensorMethods, _tensor_arg, pick_dim
 
 # what sort, topk, cummax... return, as PyTorch's torch.return_types
 SortResult = namedtuple("SortResult", ["values", "indices"])
@@ -47,6 +47,10 @@ def dim_index(op, dim, ndim):
         raise DimError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions "
                        f"(expected {-n} to {n - 1})")
     return dim % n
+
+
+def _not_broadcasting(op, a, b):
+    return OpError(f"{op}: shapes {tuple(a)} and {tuple(b)} do not broadcast together")
 
 
 def _sizes(op, sizes):
@@ -161,6 +165,8 @@ class SurfaceMethods(TensorMethods):
 
     def unbind(self, dim=0):
         """The slices along dim, each without that dim: a tuple of shape[dim] tensors."""
+        if self._data.ndim == 0:
+            raise DimError("unbind: a 0-d tensor has no dimension to unbind")
         dim = dim_index("unbind", dim, self._data.ndim)
         return tuple(p.squeeze(dim) for p in self.split(1, dim)) if self.shape[dim] else ()
 
@@ -346,9 +352,12 @@ class SurfaceMethods(TensorMethods):
         b = self._operand(other, dtype, ufunc)._data
         a, b = (b, a) if reverse else (a, b)
         xp = backend.xp_of(a)
+        try:
+            shape = backend.np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise _not_broadcasting(ufunc, a.shape, b.shape) from None
         if dtype.kind in "biu" and bool(xp.any(b == 0)):  # NumPy would give 0 with a warning
-            raise OpError(f"{ufunc}: integer division by zero (ZeroDivisionError), dtype {dtype}, shapes "
-                          f"{tuple(a.shape)} and {tuple(b.shape)}")
+            raise OpError(f"{ufunc}: integer division by zero (ZeroDivisionError), dtype {dtype}, shape {shape}")
         return self._make(xp.asarray(getattr(xp, ufunc)(a, b)))
 
     def clamp_min(self, min): return self.clamp(min=min)
@@ -464,7 +473,7 @@ class SurfaceMethods(TensorMethods):
     def swapdims(self, dim0, dim1): return self.transpose(dim0, dim1)
     def ndimension(self): return self._data.ndim
     def broadcast_to(self, *sizes): return self.expand(*sizes)
-    def type_as(self, other): return self.to(other.dtype)
+    def type_as(self, other): return self.to(_tensor_arg("type_as", other).dtype)
     def byte(self): return self.to(dtypes.uint8)
     def char(self): return self.to(dtypes.int8)
     def short(self): return self.to(dtypes.int16)
@@ -497,7 +506,7 @@ class SurfaceMethods(TensorMethods):
 
     def bmm(self, other):
         from .functions import bmm  # functions.py imports tensor.py
-        return bmm(self, other)
+        return bmm(self, _tensor_arg("bmm", other))
 
     def mv(self, vec):
         if self._data.ndim != 2 or getattr(vec, "ndim", 0) != 1:
@@ -531,8 +540,8 @@ class SurfaceMethods(TensorMethods):
 
     def movedim(self, source, destination):
         """Move the dims in source to the places in destination, the others keeping their order."""
-        source = (source,) if isinstance(source, int) else tuple(source)
-        destination = (destination,) if isinstance(destination, int) else tuple(destination)
+        source = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+        destination = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
         n = self._data.ndim
         src = [dim_index("movedim", d, n) for d in source]
         dst = [dim_index("movedim", d, n) for d in destination]
@@ -582,10 +591,16 @@ class SurfaceMethods(TensorMethods):
         dim = dim_index("repeat_interleave", dim, self._data.ndim)
         n = self.shape[dim]
         counts = repeats.tolist() if isinstance(repeats, TensorMethods) else repeats
+        if not isinstance(counts, (int, list, tuple)) or isinstance(counts, bool):
+            raise ArgumentTypeError(f"repeat_interleave: repeats must be an int or a tensor of ints, got "
+                                    f"{type(repeats).__name__} {repeats!r}")
         counts = [counts] * n if isinstance(counts, int) else list(counts)
         if len(counts) != n or any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
             raise OpError(f"repeat_interleave: repeats must be a non-negative int or one per element of dim "
                           f"{dim} (size {n}), got {repeats!r}")
+        from .creation import check_size  # creation.py imports tensor.py
+        check_size("repeat_interleave", (sum(counts),) + tuple(self.shape[:dim] + self.shape[dim + 1:]), self.dtype,
+                   self.device)
         index = backend.np.repeat(backend.np.arange(n), counts)
         return self.index_select(dim, self._make(backend.as_array(index, device=self.device)))
 
@@ -615,6 +630,9 @@ class SurfaceMethods(TensorMethods):
         """1-D -> the square matrix with it on the diagonal; 2-D -> its diagonal (offset `diagonal`)."""
         diagonal = check_int("diag", "diagonal", diagonal)
         xp = backend.xp_of(self._data)
+        if self._data.ndim == 1:
+            from .creation import check_size  # creation.py imports tensor.py
+            check_size("diag", (self.shape[0] + abs(diagonal),) * 2, self.dtype, self.device)
         if self._data.ndim == 1:  # out = P^T (x[:, None] * Q): row i + max(-k, 0), column i + max(k, 0)
             m, n = self.shape[0], self.shape[0] + abs(diagonal)
             rows = self._make(xp.eye(m, n, k=max(-diagonal, 0), dtype=self._data.dtype))
@@ -622,15 +640,21 @@ class SurfaceMethods(TensorMethods):
             return rows.t().matmul(self.unsqueeze(1) * cols)
         if self._data.ndim == 2:
             rows, cols = self.shape
-            i = xp.arange(max(0, -diagonal), min(rows, cols - diagonal))
+            start, stop = max(0, -diagonal), min(rows, cols - diagonal)
+            if stop <= start:  # the diagonal misses the matrix
+                return self.reshape(-1)[:0]
+            i = xp.arange(start, stop)
             return self[self._make(i), self._make(i + diagonal)]
         raise OpError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(self.shape)}")
 
     # ---- logic and closeness (booleans, no gradient) ----------------------------------
     def _logical(self, other, ufunc):
         xp = backend.xp_of(self._data)
-        b = other._data if isinstance(other, TensorMethods) else other
-        return self._make(xp.asarray(getattr(xp, ufunc)(self._data.astype(bool), xp.asarray(b).astype(bool))))
+        b = self._operand(other, dtypes.bool_, ufunc)._data.astype(bool)
+        try:
+            return self._make(xp.asarray(getattr(xp, ufunc)(self._data.astype(bool), b)))
+        except ValueError:
+            raise _not_broadcasting(ufunc, self.shape, b.shape) from None
 
     def logical_and(self, other): return self._logical(other, "logical_and")
     def logical_or(self, other): return self._logical(other, "logical_or")
@@ -638,9 +662,17 @@ class SurfaceMethods(TensorMethods):
     def logical_not(self): return self._make(backend.xp_of(self._data).logical_not(self._data))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        for name, value in (("rtol", rtol), ("atol", atol)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ArgumentTypeError(f"isclose: {name} must be a number, got {type(value).__name__} {value!r}")
         xp = backend.xp_of(self._data)
-        b = other._data if isinstance(other, TensorMethods) else other
-        return self._make(xp.asarray(xp.isclose(self._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+        dtype = dtypes.result_type(self, other) if isinstance(other, (TensorMethods, int, float)) else self.dtype
+        b = self._operand(other, dtype, "isclose")._data
+        try:
+            return self._make(xp.asarray(xp.isclose(self._data, b, rtol=float(rtol), atol=float(atol),
+                                                    equal_nan=bool(equal_nan))))
+        except ValueError:
+            raise _not_broadcasting("isclose", self.shape, b.shape) from None
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         return bool(self.isclose(other, rtol, atol, equal_nan).all())
@@ -684,6 +716,8 @@ class SurfaceMethods(TensorMethods):
 
     def bernoulli(self, p=None):
         """1 with probability self (or p), else 0, in self's dtype; drawn from tr.manual_seed's generator."""
+        if p is not None and (isinstance(p, bool) or not isinstance(p, (int, float))):
+            raise ArgumentTypeError(f"bernoulli: p must be a number, got {type(p).__name__} {p!r}")
         probs = self._data if p is None else backend.xp_of(self._data).full(self.shape, p, dtype=self._data.dtype)
         xp = backend.xp_of(probs)
         if probs.size and not bool(xp.all((probs >= 0) & (probs <= 1))):
