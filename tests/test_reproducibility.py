@@ -169,3 +169,13 @@ def test_a_numpy_integer_seed_is_accepted():
     a = tr.rand(2).numpy()
     tr.manual_seed(4)
     np.testing.assert_array_equal(tr.rand(2).numpy(), a)
+
+
+def test_multinomial_draws_from_a_generator_and_repeats_with_its_seed():
+    weights = tr.tensor([[0.1, 0.5, 0.4], [1.0, 0.0, 3.0]])
+    draws = [weights.multinomial(2, generator=tr.Generator().manual_seed(7)).numpy() for _ in range(2)]
+    np.testing.assert_array_equal(draws[0], draws[1])
+    with_replacement = [tr.multinomial(weights, 5, True, generator=tr.Generator().manual_seed(7)).numpy()
+                        for _ in range(2)]
+    np.testing.assert_array_equal(with_replacement[0], with_replacement[1])
+    assert (with_replacement[0][1] != 1).all()                          # a weight of 0 is never drawn

@@ -268,3 +268,11 @@ def test_inference_mode_records_no_graph():
     with tr.inference_mode():
         y = x * 2
     assert not y.requires_grad
+
+
+@pytest.mark.parametrize("ids, num_classes", [([0, 2, 1], 3), ([[1], [0]], -1), ([3], 5), ([], 2)])
+def test_one_hot_as_torch(device, ids, num_classes):
+    ours = tr.nn.functional.one_hot(tr.tensor(ids, dtype=tr.int64, device=device), num_classes)
+    theirs = torch.nn.functional.one_hot(torch.tensor(ids, dtype=torch.int64), num_classes)
+    assert ours.dtype == tr.int64 and tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -59,7 +59,69 @@ DIFFERENTIABLE = [
     ("prod", lambda x: x.prod(dim=1), [(3, 4)], False),
     ("prod_all", lambda x: x.prod(), [(2, 3)], False),
     ("where_method", lambda x: x.where(x > 0, x * 3), [(3, 4)], False),
+    ("remainder", lambda a, b: a.remainder(b.abs() + 0.5), [(3, 4), (3, 4)], False),
+    # the rest of the everyday surface, held to the same two checks
+    ("view", lambda x: x.view(4, 3) * 2, [(3, 4)], False),
+    ("view_as", lambda x: x.view_as(x.new_zeros(12)), [(3, 4)], False),
+    ("reshape", lambda x: x.reshape(-1, 2), [(3, 4)], False),
+    ("t_contiguous", lambda x: x.t().contiguous().view(12), [(3, 4)], False),
+    ("narrow", lambda x: x.narrow(1, 1, 2), [(3, 4)], False),
+    ("squeeze_unsqueeze", lambda x: x.unsqueeze(1).squeeze(1).unsqueeze(-1), [(3, 4)], False),
+    ("flatten", lambda x: x.flatten(1), [(2, 3, 4)], False),
+    ("expand", lambda x: x.expand(2, 3, 4), [(3, 1)], False),
+    ("expand_as", lambda a, b: a.expand_as(b) * b, [(1, 4), (3, 4)], False),
+    ("permute", lambda x: x.permute(2, 0, 1), [(2, 3, 4)], False),
+    ("transpose", lambda x: x.transpose(0, 2), [(2, 3, 4)], False),
+    ("chunk", lambda x: x.chunk(3, dim=1)[1] * 2 + x.chunk(3, dim=1)[2].sum(), [(2, 6)], False),
+    ("split", lambda x: _lib(x).split(x, [1, 3], dim=1)[1], [(2, 4)], False),
+    ("gather", lambda x: x.gather(1, _index(x, [[0, 0], [2, 1]])), [(2, 3)], False),
+    ("masked_fill", lambda x: x.masked_fill(x > 0, 0.5), [(3, 4)], False),
+    ("clamp", lambda x: x.clamp(-0.5, 0.5), [(3, 4)], False),
+    ("softmax_dim", lambda x: x.softmax(dim=0), [(3, 4)], False),
+    ("log_softmax_dim", lambda x: _lib(x).log_softmax(x, dim=1), [(3, 4)], False),
+    ("sum_keepdim", lambda x: x.sum(dim=1, keepdim=True), [(3, 4)], False),
+    ("mean_dims", lambda x: x.mean(dim=(0, 2)), [(2, 3, 4)], False),
+    ("max_dim", lambda x: x.max(dim=1).values + x.min(dim=0, keepdim=True).values.sum(), [(3, 4)], False),
+    ("cat", lambda a, b: _lib(a).cat([a, b], dim=1), [(2, 3), (2, 2)], False),
+    ("stack", lambda a, b: _lib(a).stack([a, b], dim=1), [(2, 3), (2, 3)], False),
+    ("bmm", lambda a, b: _lib(a).bmm(a, b), [(2, 3, 4), (2, 4, 5)], False),
+    ("matmul", lambda a, b: _lib(a).matmul(a, b), [(3, 4), (4,)], False),
+    ("tril", lambda x: _lib(x).tril(x), [(3, 4)], False),
+    ("triu", lambda x: _lib(x).triu(x, 1), [(3, 4)], False),
+    ("module_sin_cos", lambda x: _lib(x).sin(x) * _lib(x).cos(x), [(3, 4)], False),
+    ("module_exp_log", lambda x: _lib(x).exp(x) + _lib(x).log(x), [(3, 4)], True),
+    ("module_tanh_sigmoid", lambda x: _lib(x).tanh(x) * _lib(x).sigmoid(x), [(3, 4)], False),
+    ("tan", lambda x: (x * 0.5).tan(), [(3, 4)], False),
+    ("atan", lambda x: x.atan(), [(3, 4)], False),
+    ("asin_acos", lambda x: (x * 0.3).asin() + (x * 0.2).acos(), [(3, 4)], False),
+    ("sinh_cosh", lambda x: x.sinh() * x.cosh(), [(3, 4)], False),
+    ("module_trig", lambda x: _lib(x).atan(_lib(x).tan(x * 0.3)) + _lib(x).sinh(x), [(3, 4)], False),
+    ("mm_method", lambda a, b: a.mm(b), [(3, 4), (4, 2)], False),
+    ("bmm_method", lambda a, b: a.bmm(b), [(2, 3, 4), (2, 4, 5)], False),
+    ("mv", lambda a, b: a.mv(b), [(3, 4), (4,)], False),
+    ("dot", lambda a, b: _lib(a).dot(a, b), [(4,), (4,)], False),
+    ("outer", lambda a, b: _lib(a).outer(a, b), [(3,), (4,)], False),
+    ("addmm", lambda c, a, b: _lib(a).addmm(c, a, b, beta=0.5, alpha=2.0), [(3, 2), (3, 4), (4, 2)], False),
+    ("select", lambda x: x.select(1, -1), [(3, 4)], False),
+    ("movedim", lambda x: x.movedim(0, -1), [(2, 3, 4)], False),
+    ("unflatten", lambda x: x.unflatten(1, (2, 2)), [(3, 4)], False),
+    ("roll", lambda x: x.roll(1, 1) + x.roll((2, -1), (0, 1)), [(3, 4)], False),
+    ("roll_flat", lambda x: x.roll(5), [(3, 4)], False),
+    ("repeat_interleave", lambda x: x.repeat_interleave(2, dim=1), [(3, 4)], False),
+    ("repeat_interleave_flat", lambda x: x.repeat_interleave(3), [(2, 2)], False),
+    ("masked_select", lambda x: x.masked_select(x > 0), [(3, 4)], False),
+    ("diag_vector", lambda x: x.diag(1), [(3,)], False),
+    ("diag_matrix", lambda x: x.diag(-1) * 2, [(3, 4)], False),
+    ("nan_to_num", lambda x: x.nan_to_num(), [(3, 4)], False),
+    ("broadcast_to", lambda x: x.broadcast_to(2, 3, 4), [(3, 4)], False),
+    ("tril_method", lambda x: x.tril(-1) + x.triu(), [(3, 4)], False),
+    ("tensor_sin_cos", lambda x: x.sin() + x.cos() ** 2, [(3, 4)], False),
 ]
+
+
+def _lib(x):
+    """The library a tensor belongs to: tr or torch."""
+    return tr if isinstance(x, tr.Tensor) else torch
 
 
 def _index(x, values):
@@ -210,3 +272,52 @@ def test_var_and_std_match_torch_over_dims_and_corrections(device):
         for name in ("var", "std"):
             np.testing.assert_allclose(getattr(x, name)(*args, **kwargs).numpy(),
                                        getattr(expected, name)(*args, **kwargs).numpy(), rtol=1e-12)
+
+
+def test_logic_and_counting_as_torch(device):
+    data = np.array([[0.0, 1.5, -2.0], [3.0, 0.0, 1.5]])
+    x, expected = tr.tensor(data, device=device), torch.tensor(data)
+    pairs = [
+        (x.logical_and(x > 1), expected.logical_and(expected > 1)),
+        (tr.logical_or(x, x < 0), torch.logical_or(expected, expected < 0)),
+        (x.logical_xor(x > 1), expected.logical_xor(expected > 1)),
+        (tr.logical_not(x), torch.logical_not(expected)),
+        (x.isclose(x + 1e-9), expected.isclose(expected + 1e-9)), (x.count_nonzero(), expected.count_nonzero()),
+        (x.count_nonzero(0), expected.count_nonzero(0)), (x.nonzero(), expected.nonzero()),
+        (tr.argwhere(x), torch.argwhere(expected)), (x.unique(), expected.unique()),
+        (tr.tensor([2, 0, 2, 5], device=device).bincount(), torch.tensor([2, 0, 2, 5]).bincount()),
+    ]
+    for ours, theirs in pairs:
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "") and not ours.requires_grad
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for ours, theirs in zip(x.nonzero(as_tuple=True), expected.nonzero(as_tuple=True)):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    values, inverse, counts = x.unique(return_inverse=True, return_counts=True)
+    reference = expected.unique(return_inverse=True, return_counts=True)
+    for ours, theirs in zip((values, inverse, counts), reference):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_bernoulli_draws_ones_with_the_given_probability(device):
+    p = tr.full((20000,), 0.3, dtype=tr.float64, device=device)
+    draws = p.bernoulli()
+    assert draws.dtype == tr.float64 and set(np.unique(draws.numpy())) <= {0.0, 1.0}
+    assert abs(draws.numpy().mean() - 0.3) < 0.015
+    assert abs(tr.bernoulli(p).numpy().mean() - 0.3) < 0.015
+
+
+def test_nan_to_num_replaces_nan_and_infinities_as_torch(device):
+    data = [float("nan"), float("inf"), -float("inf"), 1.5]
+    for kwargs in ({}, {"nan": 2.0, "posinf": 9.0, "neginf": -9.0}):
+        ours = tr.tensor(data, dtype=tr.float64, device=device).nan_to_num(**kwargs)
+        np.testing.assert_array_equal(ours.numpy(), torch.tensor(data, dtype=torch.float64).nan_to_num(**kwargs))
+
+
+@pytest.mark.parametrize("p", [0, -1, -math.inf, math.inf, "fro", 0.5])
+def test_norm_orders_as_torch(device, p):
+    data = np.array([[3.0, -4.0, 0.5], [1.0, 2.0, -0.25]])
+    ours = tr.tensor(data, device=device).norm(p=p)
+    expected = torch.tensor(data).norm(p=p)
+    np.testing.assert_allclose(ours.numpy(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tr.tensor(data, device=device).norm(p=p, dim=1).numpy(),
+                               torch.tensor(data).norm(p=p, dim=1).numpy(), rtol=1e-12)

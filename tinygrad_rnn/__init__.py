@@ -29,7 +29,13 @@ from .functions_surface import expm1, flip, floor, fmax, fmin, get_default_dtype
 from .functions_surface import is_floating_point, is_tensor, isfinite, isinf, isnan, log1p, log2, log10
 from .functions_surface import logsumexp, masked_fill, maximum, minimum, multinomial, norm, prod
 from .functions_surface import promote_types, reciprocal, result_type, round, rsqrt, sign, sort, square, std
-from .functions_surface import tile, topk, trunc, unbind, var
+from .functions_surface import floor_divide, fmod, remainder, tile, topk, trunc, unbind, var
+from .functions_surface import absolute, acos, addmm, arccos, arcsin, arctan, argwhere, asin, atan, bernoulli, bincount
+from .functions_surface import broadcast_to, cosh, count_nonzero, diag, divide, dot, greater, greater_equal, isclose
+from .functions_surface import less, less_equal, logical_and, logical_not, logical_or, logical_xor, masked_select
+from .functions_surface import moveaxis, movedim, multiply, mv, nan_to_num, narrow, negative, nonzero, not_equal, outer
+from .functions_surface import repeat_interleave, roll, select, sinh, subtract, swapaxes, swapdims, tan, true_divide
+from .functions_surface import unflatten, unique
 from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
 
 # ---- torch.utils.data and torch.Generator ---------------------------------------------

@@ -59,6 +59,10 @@ def _filled(name, size, fill, dtype, device, requires_grad):
     xp = backend.xp_for(devices.normalize(device))
     dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
     check_size(name, shape, dtype, devices.normalize(device))
+    if isinstance(fill, Tensor):
+        fill = fill.item()
+    if not isinstance(fill, (int, float, complex, backend.np.generic)):
+        raise ArgumentTypeError(f"{name}: the fill value must be a number, got {type(fill).__name__}")
     try:
         array = xp.full(shape, fill, dtype=dtype)
     except (ValueError, MemoryError, OverflowError) as exc:
@@ -111,13 +115,14 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """Every element fill_value; the dtype follows it (3 -> int64, 3.0 -> float32, True -> bool)."""
     if dtype is None:
         dtype = dtypes.number_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-    return _filled("full", (size,) if isinstance(size, int) else (tuple(size),), fill_value, dtype, device,
-                   requires_grad)
+    if not isinstance(size, (int, tuple, list)) and not hasattr(size, "__index__"):
+        raise ArgumentTypeError(f"full: size must be an int or a tuple of ints, got {type(size).__name__} {size!r}")
+    size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+    return _filled("full", (size,), fill_value, dtype, device, requires_grad)
 
 
 def _like(name, t, fill, dtype, device, requires_grad):
-    if not isinstance(t, Tensor):
-        raise OpError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    _tensor_arg(name, t)
     return _filled(name, (t.shape,), fill, t.dtype if dtype is None else dtype,
                    t.device if device is None else device, requires_grad)
 
@@ -158,11 +163,19 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _random("rand", size, lambda g, s: g.random(s), dtype, device, requires_grad, generator)
 
 
+def _tensor_arg(name, t):
+    if not isinstance(t, Tensor):
+        raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    return t
+
+
 def randn_like(t, dtype=None, device=None, requires_grad=False):
+    _tensor_arg("randn_like", t)
     return randn(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False):
+    _tensor_arg("rand_like", t)
     return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
@@ -172,6 +185,9 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
         low, high, size = 0, low, high
     if size is None:
         raise OpError("randint: size is required, e.g. tr.randint(0, 10, (3,))")
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, bool) or not isinstance(bound, int) and not hasattr(bound, "__index__"):
+            raise ArgumentTypeError(f"randint: {name} must be an int, got {type(bound).__name__} {bound!r}")
     if not high > low:
         raise OpError(f"randint: expected low < high, got {low} and {high}")
     shape = _shape("randint", (size,))
@@ -181,7 +197,12 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
 
 
 def randperm(n, dtype=None, device=None, *, generator=None):
-    data = draw_from(generator, "randperm").permutation(int(n)).astype(dtype or dtypes.int64)
+    if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__"):
+        raise ArgumentTypeError(f"randperm: n must be an int, got {type(n).__name__} {n!r}")
+    n = _shape("randperm", (n,))[0]
+    dtype = dtypes.check_dtype(dtype or dtypes.int64, "randperm")
+    check_size("randperm", (n,), dtype, devices.normalize(device))
+    data = draw_from(generator, "randperm").permutation(n).astype(dtype)
     return Tensor._make(backend.as_array(data, device=devices.normalize(device)))
 
 
@@ -219,6 +240,9 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    for value in (n, m):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ArgumentTypeError(f"eye: n and m must be ints, got {type(value).__name__} {value!r}")
     shape = _shape("eye", (n,) if m is None else (n, m))
     check_size("eye", (shape[0], shape[-1]), dtype or dtypes.float32, devices.normalize(device))
     data = backend.xp_for(devices.normalize(device)).eye(n, m, dtype=dtypes.check_dtype(dtype or dtypes.float32,

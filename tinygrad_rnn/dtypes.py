@@ -17,7 +17,7 @@ and a Python float then counts as the default float32.
 """
 
 from .backend import np
-from .errors import OpError
+from .errors import ArgumentTypeError, OpError
 
 float16 = np.float16
 float32 = np.float32
@@ -95,7 +95,7 @@ def check_dtype(dtype, op):
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise OpError(f"{op}: {dtype!r} is not a dtype; use e.g. tr.float32, tr.int64 or tr.bool") from None
+        raise ArgumentTypeError(f"{op}: {dtype!r} is not a dtype; use e.g. tr.float32, tr.int64 or tr.bool") from None
     if dt.kind not in "biufc":
         raise OpError(f"{op}: dtype {dt} is not supported; tensors hold numbers or booleans")
     return dt

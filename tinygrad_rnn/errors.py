@@ -17,7 +17,8 @@ class ArgumentTypeError(OpError, TypeError):
 
 
 class DimError(OpError, IndexError):
-    """A dim out of range for the tensor's number of dimensions (PyTorch: IndexError)."""
+    """A dim out of range for the tensor's number of dimensions, or an index out of range along
+    one (PyTorch: IndexError)."""
 
 
 class IndexArgumentError(ArgumentTypeError, IndexError):

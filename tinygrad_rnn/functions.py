@@ -18,6 +18,8 @@ from .tensor_methods import pick_dim
 def _tensor_list(name, tensors):
     if isinstance(tensors, Tensor):
         raise OpError(f"{name}: expected a list or tuple of tensors, got a single Tensor")
+    if not isinstance(tensors, (list, tuple)) and not hasattr(tensors, "__iter__"):
+        raise ArgumentTypeError(f"{name}: expected a list or tuple of tensors, got {type(tensors).__name__}")
     tensors = list(tensors)
     if not tensors:
         raise OpError(f"{name}: expected a non-empty list of tensors")
@@ -68,11 +70,19 @@ def stack(tensors, dim=None, *, axis=None):
     return ops.Stack.apply(*tensors, axis=dim)
 
 
+def _check_tensors(name, *tensors):
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise ArgumentTypeError(f"{name}: expected Tensors, got {type(t).__name__}")
+
+
 def split(tensor, split_size_or_sections, dim=None, *, axis=None):
+    _check_tensors("split", tensor)
     return tensor.split(split_size_or_sections, pick_dim("split", dim, axis, 0))
 
 
 def chunk(tensor, chunks, dim=0):
+    _check_tensors("chunk", tensor)
     return tensor.chunk(chunks, dim)
 
 
@@ -92,10 +102,12 @@ def where(condition, input, other):
 
 
 def matmul(input, other):
+    _check_tensors("matmul", input)
     return input.matmul(other)
 
 
 def mm(input, other):
+    _check_tensors("mm", input, other)
     if input.ndim != 2 or other.ndim != 2:
         raise OpError(f"mm: expects two matrices, got shapes {tuple(input.shape)} and {tuple(other.shape)}")
     return input.matmul(other)
@@ -103,6 +115,7 @@ def mm(input, other):
 
 def bmm(input, mat2):
     """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p)."""
+    _check_tensors("bmm", input, mat2)
     if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0]:
         raise OpError(f"bmm: expects (b, n, m) and (b, m, p) with the same b, got {tuple(input.shape)} and "
                       f"{tuple(mat2.shape)}")
@@ -110,10 +123,15 @@ def bmm(input, mat2):
 
 
 def _triangle(name, x, diagonal, lower):
+    if isinstance(diagonal, bool) or not isinstance(diagonal, int):
+        raise ArgumentTypeError(f"{name}: diagonal must be an int, got {type(diagonal).__name__} {diagonal!r}")
+    if not isinstance(x, Tensor):
+        raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     if x.ndim < 2:
         raise OpError(f"{name}: expects at least 2 dimensions, got shape {tuple(x.shape)}")
     xp = backend.xp_of(x.array)
     n, m = x.shape[-2:]
+    diagonal = builtins.min(builtins.max(diagonal, -n - 1), m + 1)  # beyond the matrix: all kept or all zero
     keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
     return where(Tensor._make(keep), x, 0)
 
@@ -131,7 +149,7 @@ def triu(input, diagonal=0):
 def _pointwise(name):
     def function(input, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise OpError(f"{name}: expected a Tensor, got {type(input).__name__}")
+            raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"tr.{name}(x, ...) is x.{name}(...)."

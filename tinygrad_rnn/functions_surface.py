@@ -33,6 +33,24 @@ def _method(name):
     "square", "reciprocal", "rsqrt", "log1p", "expm1", "log2", "log10", "exp2", "sign", "floor", "ceil", "trunc",
     "clamp_min", "clamp_max", "isnan", "isinf", "isfinite", "var", "std", "norm", "amax", "amin", "logsumexp",
     "prod", "flip", "unbind", "tile"))
+floor_divide, remainder, fmod = _method("floor_divide"), _method("remainder"), _method("fmod")
+(tan, atan, asin, acos, sinh, cosh, arctan, arcsin, arccos, subtract, multiply, divide, true_divide, negative, absolute,
+ greater, greater_equal, less, less_equal, not_equal, swapdims, swapaxes, broadcast_to, dot, outer, mv, select,
+ movedim, moveaxis, unflatten, roll, repeat_interleave, masked_select, nonzero, argwhere, count_nonzero, diag,
+ logical_and, logical_or, logical_xor, logical_not, isclose, nan_to_num, unique, bincount, bernoulli,
+ narrow) = (_method(n) for n in (
+    "tan", "atan", "asin", "acos", "sinh", "cosh", "arctan", "arcsin", "arccos", "subtract", "multiply", "divide",
+    "true_divide", "negative", "absolute", "greater", "greater_equal", "less", "less_equal", "not_equal", "swapdims",
+    "swapaxes", "broadcast_to", "dot", "outer", "mv", "select", "movedim", "moveaxis", "unflatten", "roll",
+    "repeat_interleave", "masked_select", "nonzero", "argwhere", "count_nonzero", "diag", "logical_and", "logical_or",
+    "logical_xor", "logical_not", "isclose", "nan_to_num", "unique", "bincount", "bernoulli", "narrow"))
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta input + alpha (mat1 @ mat2), as PyTorch."""
+    product = mat1.mm(mat2)
+    product = product if alpha == 1 else product * alpha
+    return product + (input if beta == 1 else input * beta)
 round = _method("round")  # noqa: A001 (PyTorch's name)
 
 
@@ -40,8 +58,14 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def _tensor(name, input):
+    if not isinstance(input, Tensor):
+        raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    return input
+
+
 def is_floating_point(input):
-    return input.is_floating_point()
+    return _tensor("is_floating_point", input).is_floating_point()
 
 
 def get_default_dtype():
@@ -60,21 +84,19 @@ def promote_types(type1, type2):
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when |input - other| <= atol + rtol |other| everywhere (a Python bool)."""
-    a, b = input.array, other.array if isinstance(other, Tensor) else other
-    xp = backend.xp_of(a)
-    return builtins.bool(xp.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return _tensor("allclose", input).allclose(other, rtol, atol, equal_nan)
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001 (PyTorch's name)
-    return input.all(dim, keepdim)
+    return _tensor("all", input).all(dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001 (PyTorch's name)
-    return input.any(dim, keepdim)
+    return _tensor("any", input).any(dim, keepdim)
 
 
 def masked_fill(input, mask, value):
-    return input.masked_fill(mask, value)
+    return _tensor("masked_fill", input).masked_fill(mask, value)
 
 
 def inference_mode(mode=True):
@@ -82,3 +104,23 @@ def inference_mode(mode=True):
     if not isinstance(mode, builtins.bool):
         raise OpError(f"inference_mode: mode must be True or False, got {mode!r}")
     return no_grad() if mode else set_grad_enabled(True)
+
+
+def one_hot(tensor, num_classes=-1):
+    """F.one_hot: integer class ids (any shape) -> int64 (..., num_classes) with a 1 at each id;
+    num_classes=-1 takes max id + 1. Ids are read back once to check their range, as PyTorch."""
+    if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
+        kind = tensor.dtype if isinstance(tensor, Tensor) else type(tensor).__name__
+        raise OpError(f"one_hot: expects an integer tensor of class ids, got {kind}")
+    if isinstance(num_classes, builtins.bool) or not isinstance(num_classes, builtins.int):
+        raise ArgumentTypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    ids = tensor.array
+    xp = backend.xp_of(ids)
+    low, high = (builtins.int(ids.min()), builtins.int(ids.max())) if ids.size else (0, -1)
+    if num_classes == -1:
+        num_classes = high + 1
+    if low < 0:
+        raise OpError(f"one_hot: class ids must be non-negative, got {low}")
+    if high >= num_classes:
+        raise OpError(f"one_hot: class id {high} is not smaller than num_classes = {num_classes}")
+    return Tensor._make((ids[..., None] == xp.arange(num_classes)).astype(dtypes.int64))

@@ -49,7 +49,7 @@ def update(target, name, compute, *operands, raw, **kwargs):
                                                                  for o in operands))):
         try:
             raw(target._data, *[o._data if hasattr(o, "_data") else o for o in operands])
-        except TypeError as exc:  # e.g. a float result written into an integer tensor
+        except (TypeError, ValueError) as exc:  # a float result into an integer tensor, shapes that do not fit
             raise OpError(f"{name}: {exc} (tensor of shape {tuple(target.shape)}, dtype {target.dtype})") from None
         target._counter.value += 1
         return target

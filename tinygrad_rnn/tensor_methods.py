@@ -26,7 +26,10 @@ def constant(value, dtype, like):
     if array is None:
         if len(_constants) > 4096:
             _constants.clear()
-        array = backend.xp_of(like).asarray(value, dtype=dtype)
+        try:
+            array = backend.xp_of(like).asarray(value, dtype=dtype)
+        except OverflowError:  # uint8 tensor + -1: the number wraps around into the dtype, as PyTorch
+            array = backend.xp_of(like).asarray(backend.np.array(value).astype(dtype))
         _constants[key] = array
     return array
 
@@ -50,6 +53,13 @@ def _sizes(name, sizes):
     return tuple(int(n) for n in sizes)
 
 
+def _keepdim(name, keepdim):
+    """keepdim as a bool, or ArgumentTypeError naming the op (PyTorch's TypeError)."""
+    if not isinstance(keepdim, (bool, backend.np.bool_)):
+        raise ArgumentTypeError(f"{name}: keepdim must be True or False, got {type(keepdim).__name__} {keepdim!r}")
+    return bool(keepdim)
+
+
 def _dim_index(name, dim, shape):
     """dim (negatives count from the end) as an index into shape, or the error naming both."""
     ndim = len(shape)
@@ -59,6 +69,13 @@ def _dim_index(name, dim, shape):
         raise DimError(f"{name}: dim {dim} is out of range for a tensor of shape {tuple(shape)} "
                       f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
     return int(dim) % max(ndim, 1)
+
+
+def _tensor_arg(name, other):
+    """other, when it is a tensor; else the library's TypeError naming the op."""
+    if not isinstance(other, TensorMethods):
+        raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(other).__name__}")
+    return other
 
 
 class TensorMethods:
@@ -78,7 +95,7 @@ class TensorMethods:
         elif backend.is_array(other):
             other = self._make(backend.as_array(other, device=self.device))
         else:
-            raise OpError(f"{op}: cannot use an input of type {type(other).__name__}; "
+            raise ArgumentTypeError(f"{op}: cannot use an input of type {type(other).__name__}; "
                           "expected a Tensor, an array or a number")
         return other if other._data.dtype == dtype else ops.Cast.apply(other, dtype=dtype)
 
@@ -147,7 +164,10 @@ class TensorMethods:
         a = self._data if self._data.dtype == dtype else self._data.astype(dtype)
         b = self._operand(other, dtype, ufunc)._data
         xp = backend.xp_of(a)
-        return self._make(xp.asarray(getattr(xp, ufunc)(a, b)))
+        try:
+            return self._make(xp.asarray(getattr(xp, ufunc)(a, b)))
+        except ValueError:
+            raise OpError(f"{ufunc}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast together") from None
 
     def __lt__(self, other): return self._compare(other, "less")
     def __le__(self, other): return self._compare(other, "less_equal")
@@ -160,13 +180,22 @@ class TensorMethods:
 
     def equal(self, other):
         """True when both have the same shape and elements (a Python bool, as torch.equal)."""
+        _tensor_arg("equal", other)
         return tuple(self.shape) == tuple(other.shape) and bool((self == other)._data.all())
 
     def all(self, dim=None, keepdim=False):
+        if dim is not None:
+            ops.normalize_axes(dim, self._data.ndim, "all")
+        keepdim = _keepdim("all", keepdim)
+        dim = tuple(dim) if isinstance(dim, list) else dim
         out = self._data.astype(bool).all(axis=dim, keepdims=keepdim)
         return self._make(backend.xp_of(self._data).asarray(out))
 
     def any(self, dim=None, keepdim=False):
+        if dim is not None:
+            ops.normalize_axes(dim, self._data.ndim, "any")
+        keepdim = _keepdim("any", keepdim)
+        dim = tuple(dim) if isinstance(dim, list) else dim
         out = self._data.astype(bool).any(axis=dim, keepdims=keepdim)
         return self._make(backend.xp_of(self._data).asarray(out))
 
@@ -306,7 +335,13 @@ class TensorMethods:
         """Values limited to [min, max] (either may be None);  d = g inside the range, else 0."""
         if min is None and max is None:
             raise OpError("clamp: at least one of min and max must be given")
-        return ops.Clip.apply(self, low=min, high=max)
+        bounds = [b for b in (min, max) if b is not None]
+        if any(isinstance(b, TensorMethods) for b in bounds):  # tensor bounds: elementwise max and min
+            out = self if min is None else self.maximum(min)
+            return out if max is None else out.minimum(max)
+        dtype = dtypes.result_type(self, *bounds)  # an int tensor clamped to 0.5 is float32, as PyTorch
+        x = self if self._data.dtype == dtype else self.to(dtype)
+        return ops.Clip.apply(x, low=min, high=max)
 
     clip = clamp
 
@@ -323,14 +358,16 @@ class TensorMethods:
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind in "bu" or x._data.dtype.kind == "i" and x._data.dtype != dtypes.int64:
             x = x.to(dtypes.int64)  # PyTorch sums integers and booleans as int64
-        return ops.Sum.apply(x, axis=pick_dim("sum", dim, axis), keepdims=keepdim if keepdims is None else keepdims)
+        keep = _keepdim("sum", keepdim if keepdims is None else keepdims)
+        return ops.Sum.apply(x, axis=pick_dim("sum", dim, axis), keepdims=keep)
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind not in "fc":
             raise OpError(f"mean: the input must be floating point, got dtype {x.dtype}; use .float() first "
                           "(or dtype=tr.float32)")
-        return ops.Mean.apply(x, axis=pick_dim("mean", dim, axis), keepdims=keepdim if keepdims is None else keepdims)
+        keep = _keepdim("mean", keepdim if keepdims is None else keepdims)
+        return ops.Mean.apply(x, axis=pick_dim("mean", dim, axis), keepdims=keep)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """max() -> the largest element; max(dim) -> (values, indices) along dim, as PyTorch."""
@@ -344,7 +381,7 @@ class TensorMethods:
         if isinstance(dim, TensorMethods):  # torch.max(a, b): the elementwise maximum, as PyTorch
             return self.maximum(dim) if pick == "argmax" else self.minimum(dim)
         dim = pick_dim(pick[3:], dim, axis)
-        keepdim = keepdim if keepdims is None else keepdims
+        keepdim = _keepdim(pick[3:], keepdim if keepdims is None else keepdims)
         if dim is None or axis is not None:  # NumPy's spelling returns the values only, as NumPy does
             return op.apply(self, axis=dim, keepdims=keepdim)
         values = op.apply(self, axis=dim, keepdims=keepdim)
@@ -379,10 +416,10 @@ class TensorMethods:
         return ops.Reshape.apply(self, shape=_sizes("view", shape), view=True)
 
     def view_as(self, other):
-        return self.view(other.shape)
+        return self.view(_tensor_arg("view_as", other).shape)
 
     def reshape_as(self, other):
-        return self.reshape(other.shape)
+        return self.reshape(_tensor_arg("reshape_as", other).shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         n = self._data.ndim
@@ -459,11 +496,13 @@ class TensorMethods:
         return ops.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
-        return self.expand(other.shape)
+        return self.expand(_tensor_arg("expand_as", other).shape)
 
     def split(self, split_size_or_sections, dim=None, *, axis=None):
         """Cut along `dim`: an int gives pieces of that size (the last may be smaller), a list the size of
         each piece (PyTorch's meaning)."""
+        if self._data.ndim == 0:
+            raise DimError("split: a 0-d tensor has no dimension to split")
         dim = _dim_index("split", pick_dim("split", dim, axis, 0), self.shape)
         n = self.shape[dim]
         size = split_size_or_sections
@@ -565,6 +604,14 @@ class TensorMethods:
     def _update(self, name, op, other=None, ufunc=None, alpha=1):
         """self <- self (op) other in place; the raw form is the ufunc with out=self's array."""
         xp_name = ufunc
+        if other is not None:
+            result = dtypes.result_type(self, other)
+            if ufunc == "true_divide" and result.kind in "biu":
+                result = backend.np.dtype(dtypes.float32)
+            if dtypes.category(result) > dtypes.category(self._data.dtype):  # PyTorch's rule for in-place ops
+                raise OpError(f"{name}: result type {result} can't be cast to the desired output type "
+                              f"{self.dtype} (an in-place op keeps the tensor's dtype; shape {tuple(self.shape)}); "
+                              f"use the out-of-place op, or convert first with .to({result})")
         if other is None:
             return inplace.update(self, name, op.apply, raw=lambda a: getattr(backend.xp_of(a), xp_name)(a, out=a))
         if alpha != 1:

@@ -1,5 +1,6 @@
 """nn.functional: the stateless forms of the layers and losses (PyTorch's names)."""
 
+from ..functions_surface import one_hot  # noqa: F401 (F.one_hot, as PyTorch's)
 from .dropout import dropout
 from .embedding import embedding
 from .logsigmoid import logsigmoid
