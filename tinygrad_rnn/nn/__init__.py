@@ -49,3 +49,10 @@ from .recurrent_base import get_recurrent_impl, set_recurrent_impl  # noqa: E402
 from .rnn import RNN, RNNCell  # noqa: E402
 
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "set_recurrent_impl", "get_recurrent_impl"]
+
+# normalisation layers, channel dropout, buffers' first users (PyTorch's names)
+from .batch_norm import BatchNorm1d  # noqa: E402
+from .dropout import Dropout1d, Dropout2d  # noqa: E402
+from .layer_norm import LayerNorm  # noqa: E402
+
+__all__ += ["LayerNorm", "BatchNorm1d", "Dropout1d", "Dropout2d"]

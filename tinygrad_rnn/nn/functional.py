@@ -1,7 +1,9 @@
 """nn.functional: the stateless forms of the layers and losses (PyTorch's names)."""
 
-from .dropout import dropout
+from .batch_norm import batch_norm
+from .dropout import dropout, dropout1d, dropout2d
 from .embedding import embedding
+from .layer_norm import layer_norm
 from .logsigmoid import logsigmoid
 from .losses import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
@@ -34,3 +36,4 @@ def log_softmax(x, dim=-1):
 
 __all__ = ["linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "logsigmoid", "dropout", "embedding",
            "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy_with_logits"]
+__all__ += ["layer_norm", "batch_norm", "dropout1d", "dropout2d"]
