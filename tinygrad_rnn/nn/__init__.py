@@ -56,3 +56,8 @@ from .dropout import Dropout1d, Dropout2d  # noqa: E402
 from .layer_norm import LayerNorm  # noqa: E402
 
 __all__ += ["LayerNorm", "BatchNorm1d", "Dropout1d", "Dropout2d"]
+
+# PyTorch's file layout, nn.modules.<file>.<Class>, naming the classes above (imported last: it needs them)
+from . import modules  # noqa: E402
+
+__all__ += ["modules"]

@@ -9,6 +9,7 @@ and out * prod(kernel), as PyTorch computes them.
 """
 
 import math
+import warnings
 
 from .. import backend
 from ..autograd import no_grad
@@ -22,7 +23,8 @@ def _fill(tensor, host_array):
 
 def calculate_gain(nonlinearity, param=None):
     """The gain that keeps activations' variance steady through `nonlinearity`."""
-    linear = ("linear", "conv1d", "conv2d", "conv3d", "sigmoid")
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+              "sigmoid")
     if nonlinearity in linear:
         return 1.0
     if nonlinearity == "tanh":
@@ -125,3 +127,82 @@ def orthogonal_(tensor, gain=1.0):
     if rows < cols:
         q = q.T
     return _fill(tensor, (gain * q).reshape(tensor.shape))
+
+
+# ---- the rest of PyTorch's nn.init names ---------------------------------------------------------
+
+_calculate_fan_in_and_fan_out = calculate_fan_in_and_fan_out   # the private name programs copy from PyTorch
+
+
+def _calculate_correct_fan(tensor, mode):
+    return _fan(tensor, mode)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """tensor ~ N(mean, std^2) restricted to [a, b] (a and b absolute, as PyTorch's): samples outside are
+    drawn again until every one lies inside."""
+    if not a < b:
+        raise OpError(f"trunc_normal_: the bounds must satisfy a < b, got a={a} and b={b}")
+    generator = backend.rng()
+    values = generator.normal(mean, std, size=tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = generator.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def eye_(tensor):
+    """The identity matrix (ones on the diagonal of a 2-D tensor, zeros elsewhere)."""
+    if tensor.ndim != 2:
+        raise OpError(f"eye_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, backend.np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """The Dirac delta of a convolution weight (out, in, *kernel): 1 at the kernel's centre where the
+    output channel (within each of `groups`) equals the input channel, so the convolution is the identity."""
+    if tensor.ndim not in (3, 4, 5):
+        raise OpError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape "
+                      f"{tuple(tensor.shape)}")
+    if tensor.shape[0] % groups:
+        raise OpError(f"dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups ({groups})")
+    values = backend.np.zeros(tensor.shape)
+    per_group = tensor.shape[0] // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1.0
+    return _fill(tensor, values)
+
+
+def sparse_(tensor, sparsity, std=0.01):
+    """A 2-D tensor ~ N(0, std^2) with a fraction `sparsity` of each column's entries set to zero."""
+    if tensor.ndim != 2:
+        raise OpError(f"sparse_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
+    rows, cols = tensor.shape
+    generator = backend.rng()
+    values = generator.normal(0.0, std, size=(rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    for col in range(cols):
+        values[generator.permutation(rows)[:zeros], col] = 0.0
+    return _fill(tensor, values)
+
+
+def _deprecated(function):
+    name = function.__name__[:-1]
+
+    def deprecated(*args, **kwargs):
+        warnings.warn(f"`nn.init.{name}` is now deprecated in favor of `nn.init.{function.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    deprecated.__name__, deprecated.__doc__ = name, function.__doc__
+    return deprecated
+
+
+# PyTorch's old names without the trailing underscore, deprecated there too
+uniform, normal, constant, eye, dirac = (_deprecated(f) for f in (uniform_, normal_, constant_, eye_, dirac_))
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse = _deprecated(orthogonal_), _deprecated(sparse_)
