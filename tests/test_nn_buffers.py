@@ -175,3 +175,39 @@ def test_module_traversal_and_freezing_as_torch():
     assert seen == ["Linear", "LayerNorm", "Dropout2d", "Sequential", "Sequential"]
     model.requires_grad_(False)
     assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_batch_norm_checkpoint_files_move_both_ways_with_torch(tmp_path):
+    ours = nn.BatchNorm1d(3)
+    ours(tr.randn(4, 3))
+    tr.save(ours.state_dict(), tmp_path / "ours.pt")
+    theirs = torch.nn.BatchNorm1d(3)
+    theirs.load_state_dict(torch.load(tmp_path / "ours.pt"))
+    assert int(theirs.num_batches_tracked) == 1 and theirs.num_batches_tracked.dtype == torch.int64
+    np.testing.assert_array_equal(theirs.running_mean.numpy(), ours.running_mean.numpy())
+    theirs(torch.randn(5, 3))
+    torch.save(theirs.state_dict(), tmp_path / "theirs.pt")
+    ours.load_state_dict(tr.load(tmp_path / "theirs.pt"))
+    assert int(ours.num_batches_tracked.item()) == 2
+    np.testing.assert_array_equal(ours.running_var.numpy(), theirs.running_var.numpy())
+
+
+def test_add_module_registers_a_child_as_torch():
+    model = nn.Module()
+    model.add_module("fc", nn.Linear(2, 3))
+    model.register_module("norm", nn.LayerNorm(3))
+    assert [n for n, _ in model.named_children()] == ["fc", "norm"]
+    assert list(model.state_dict()) == ["fc.weight", "fc.bias", "norm.weight", "norm.bias"]
+    with pytest.raises(TypeError, match=r"Module.add_module: 'x' must be a Module or None, got int"):
+        model.add_module("x", 3)
+    with pytest.raises(KeyError, match=r"module name must be a non-empty string without"):
+        model.add_module("a.b", nn.Linear(1, 1))
+
+
+def test_zero_grad_sets_to_none_or_zeroes_as_torch():
+    model = nn.Linear(2, 1)
+    model(tr.ones(1, 2)).sum().backward()
+    model.zero_grad(set_to_none=False)
+    assert model.weight.grad.numpy().tolist() == [[0.0, 0.0]]
+    model.zero_grad()
+    assert model.weight.grad is None

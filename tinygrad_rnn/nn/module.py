@@ -78,6 +78,18 @@ class Module:
         self._non_persistent_buffers_set.discard(name)
         object.__delattr__(self, name)
 
+    def add_module(self, name, module):
+        """Register `module` (or None) as the child `name`, as assigning self.name = module does."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or None, "
+                            f"got {type(module).__name__}")
+        if not isinstance(name, str) or name == "" or "." in name:
+            raise _NameError(f"{type(self).__name__}.add_module: module name must be a non-empty string without "
+                             f"\".\", got {name!r}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
     def register_buffer(self, name, tensor, persistent=True):
         """Keep `tensor` (or None) as buffer `name`: a module attribute that to() moves and, when persistent,
         state_dict() saves, but that is not a parameter (no gradient, no optimizer)."""
@@ -188,9 +200,13 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (set_to_none=False keeps the tensors, zeroed, as PyTorch's)."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._make(p.grad.array * 0)
 
     def to(self, *args, **kwargs):
         """to(device), to(dtype), to(device, dtype) or to(tensor): move (and cast) every parameter and
