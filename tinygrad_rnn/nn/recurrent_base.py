@@ -97,9 +97,9 @@ class _RecurrentMixin:
         if self.state_count == 1:
             hx = (hx,)
         elif not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-            shown = f"shape {shapes[0]}" if len(set(shapes)) == 1 else f"shapes {' and '.join(map(str, shapes))}"
+            sizes = f"shape {shapes[0]}" if shapes[0] == shapes[1] else f"shapes {shapes[0]} and {shapes[1]}"
             raise OpError(f"{type(self).__name__}: hx must be a tuple ({', '.join(names)}) of two Tensors of "
-                          f"{shown}, got {type(hx).__name__}")
+                          f"{sizes}, got {type(hx).__name__}")
         return tuple(check_state(type(self).__name__, name, s, shape, x, layout)
                      for name, s, shape in zip(names, hx, shapes))
 
