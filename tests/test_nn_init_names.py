@@ -73,3 +73,28 @@ def test_init_errors():
         init.sparse_(tr.zeros(2, 2, 2), 0.5)
     with pytest.raises(tr.OpError, match=r"trunc_normal_: the bounds must satisfy a < b, got a=1 and b=0"):
         init.trunc_normal_(tr.zeros(2), a=1, b=0)
+
+
+class StandInGenerator:
+    """What init reads of a tr.Generator: its host NumPy stream, .rng."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+
+@pytest.mark.parametrize("name,args", [("uniform_", ()), ("normal_", ()), ("xavier_uniform_", ()),
+                                       ("xavier_normal_", ()), ("kaiming_uniform_", ()), ("kaiming_normal_", ()),
+                                       ("orthogonal_", ()), ("trunc_normal_", ()), ("sparse_", (0.5,))])
+def test_generator_argument_gives_its_own_reproducible_stream(name, args):
+    fill = getattr(init, name)
+    first = fill(tr.zeros(4, 3), *args, generator=StandInGenerator(5)).numpy()
+    tr.manual_seed(123)   # the global stream plays no part
+    again = fill(tr.zeros(4, 3), *args, generator=StandInGenerator(5)).numpy()
+    other = fill(tr.zeros(4, 3), *args, generator=StandInGenerator(6)).numpy()
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_generator_of_the_wrong_kind_is_refused():
+    with pytest.raises(tr.OpError, match=r"uniform_: generator must be a tr.Generator, got int"):
+        init.uniform_(tr.zeros(2), generator=3)

@@ -1,8 +1,9 @@
 """nn.init: fill a weight in place with PyTorch's initialisation schemes.
 
-Each function draws from the library's generator (see `tr.manual_seed`) on the
-host, casts to the tensor's dtype, moves to its device and writes it in place under
-no_grad (so the version counter moves, as PyTorch's init does), then returns the tensor.
+Each function draws from the library's generator (see `tr.manual_seed`), or from
+`generator=` (a tr.Generator) where PyTorch takes one, on the host, casts to the
+tensor's dtype, moves to its device and writes it in place under no_grad (so the
+version counter moves, as PyTorch's init does), then returns the tensor.
 
 fan_in and fan_out of a weight of shape (out, in, *kernel) are in * prod(kernel)
 and out * prod(kernel), as PyTorch computes them.
@@ -19,6 +20,17 @@ from ..errors import OpError
 def _fill(tensor, host_array):
     with no_grad():
         return tensor.copy_(backend.as_array(host_array, dtype=tensor.dtype, device=tensor.device))
+
+
+def _rng(generator, name):
+    """The host stream to draw from: the given generator's (a tr.Generator: its NumPy stream .rng), or the
+    library's global one."""
+    if generator is None:
+        return backend.rng()
+    stream = getattr(generator, "rng", None)
+    if not hasattr(stream, "standard_normal"):
+        raise OpError(f"{name}: generator must be a tr.Generator, got {type(generator).__name__}")
+    return stream
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -56,14 +68,14 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """tensor ~ U(a, b)"""
-    return _fill(tensor, backend.rng().uniform(a, b, size=tensor.shape))
+    return _fill(tensor, _rng(generator, "uniform_").uniform(a, b, size=tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """tensor ~ N(mean, std^2)"""
-    return _fill(tensor, backend.rng().normal(mean, std, size=tensor.shape))
+    return _fill(tensor, _rng(generator, "normal_").normal(mean, std, size=tensor.shape))
 
 
 def constant_(tensor, value):
@@ -78,37 +90,37 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """tensor ~ U(-a, a),  a = gain * sqrt(6 / (fan_in + fan_out))"""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """tensor ~ N(0, std^2),  std = gain * sqrt(2 / (fan_in + fan_out))"""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """tensor ~ U(-b, b),  b = gain * sqrt(3 / fan)  (fan = fan_in or fan_out)"""
     fan = _fan(tensor, mode)
     if fan == 0:
         return tensor  # nothing to scale by; PyTorch leaves an empty weight as it is
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """tensor ~ N(0, std^2),  std = gain / sqrt(fan)"""
     fan = _fan(tensor, mode)
     if fan == 0:
         return tensor
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor, gain=1.0, generator=None):
     """A (semi-)orthogonal matrix: the Q of the QR factorisation of a Gaussian
     (rows, cols) matrix, signs fixed by R's diagonal so Q is uniformly
     distributed; extra axes are flattened into the columns."""
@@ -119,7 +131,7 @@ def orthogonal_(tensor, gain=1.0):
     cols = tensor.numel() // rows if rows else 0
     if tensor.numel() == 0:
         return tensor
-    flat = backend.rng().standard_normal((rows, cols))
+    flat = _rng(generator, "orthogonal_").standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -138,12 +150,12 @@ def _calculate_correct_fan(tensor, mode):
     return _fan(tensor, mode)
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """tensor ~ N(mean, std^2) restricted to [a, b] (a and b absolute, as PyTorch's): samples outside are
     drawn again until every one lies inside."""
     if not a < b:
         raise OpError(f"trunc_normal_: the bounds must satisfy a < b, got a={a} and b={b}")
-    generator = backend.rng()
+    generator = _rng(generator, "trunc_normal_")
     values = generator.normal(mean, std, size=tensor.shape)
     outside = (values < a) | (values > b)
     while outside.any():
@@ -176,12 +188,12 @@ def dirac_(tensor, groups=1):
     return _fill(tensor, values)
 
 
-def sparse_(tensor, sparsity, std=0.01):
+def sparse_(tensor, sparsity, std=0.01, generator=None):
     """A 2-D tensor ~ N(0, std^2) with a fraction `sparsity` of each column's entries set to zero."""
     if tensor.ndim != 2:
         raise OpError(f"sparse_: only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
     rows, cols = tensor.shape
-    generator = backend.rng()
+    generator = _rng(generator, "sparse_")
     values = generator.normal(0.0, std, size=(rows, cols))
     zeros = int(math.ceil(sparsity * rows))
     for col in range(cols):
