@@ -207,3 +207,21 @@ def test_batch_norm_mixed_dtypes_are_refused():
 def test_batch_norm_bad_momentum_is_refused():
     with pytest.raises(tr.OpError, match=r"BatchNorm1d: momentum must be a number in \[0, 1\] or None, got 2"):
         nn.BatchNorm1d(3, momentum=2)
+
+
+def test_norm_layers_take_torch_factory_arguments(device):
+    norm = nn.BatchNorm1d(3, dtype=tr.float64, device=device)
+    assert norm.weight.dtype == tr.float64 and norm.running_var.dtype == tr.float64
+    assert norm.num_batches_tracked.dtype == tr.int64
+    assert all(t.device == device for t in list(norm.parameters()) + list(norm.buffers()))
+    layer = nn.LayerNorm((2, 3), dtype=tr.float64, device=device)
+    assert layer.weight.dtype == tr.float64 and layer.bias.device == device
+    assert tuple(layer(tr.ones(4, 2, 3, dtype=tr.float64, device=device)).shape) == (4, 2, 3)
+
+
+def test_batch_norm_reset_running_stats_restores_the_start():
+    norm = nn.BatchNorm1d(2)
+    norm(tr.randn(5, 2) * 3 + 1)
+    norm.reset_running_stats()
+    assert norm.running_mean.numpy().tolist() == [0.0, 0.0] and norm.running_var.numpy().tolist() == [1.0, 1.0]
+    assert int(norm.num_batches_tracked.item()) == 0
