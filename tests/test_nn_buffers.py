@@ -92,6 +92,8 @@ def test_to_moves_buffers_and_parameters(device):
     assert model.fc.weight.device == device
     model.cpu()
     assert all(b.device == "cpu" for b in model.buffers())
+    if device == "cuda":
+        assert model.cuda() is model and model.mean.device == "cuda" and model.steps.device == "cuda"
 
 
 def test_double_and_float_cast_floating_buffers_only():
@@ -211,3 +213,26 @@ def test_zero_grad_sets_to_none_or_zeroes_as_torch():
     assert model.weight.grad.numpy().tolist() == [[0.0, 0.0]]
     model.zero_grad()
     assert model.weight.grad is None
+
+
+def test_a_module_pickled_before_buffers_existed_unpickles_without_them():
+    import pickle
+
+    model = nn.Linear(2, 3)
+    state = dict(model.__dict__)
+    del state["_buffers"], state["_non_persistent_buffers_set"]
+    old = nn.Linear.__new__(nn.Linear)
+    old.__setstate__(state)
+    assert list(old.named_buffers()) == [] and list(old.state_dict()) == ["weight", "bias"]
+    again = pickle.loads(pickle.dumps(nn.BatchNorm1d(2)))
+    assert [n for n, _ in again.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked"]
+
+
+def test_whole_batch_norm_module_round_trips_through_tr_save(tmp_path):
+    model = nn.BatchNorm1d(3)
+    model(tr.randn(4, 3))
+    tr.save(model, tmp_path / "bn.ckpt")
+    with tr.serialization.safe_globals([nn.BatchNorm1d]):
+        loaded = tr.load(tmp_path / "bn.ckpt")
+    assert int(loaded.num_batches_tracked.item()) == 1
+    np.testing.assert_array_equal(loaded.running_mean.numpy(), model.running_mean.numpy())

@@ -47,6 +47,12 @@ class Module:
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "training", True)
 
+    def __setstate__(self, state):
+        """Unpickling: a Module saved before buffers existed gets empty buffer tables."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_buffers", OrderedDict())
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
