@@ -265,6 +265,17 @@ def pack_sequence(sequences, enforce_sorted=True):
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 
+def invert_permutation(permutation):
+    """The inverse of an index permutation (unsorted_indices from sorted_indices); None stays None."""
+    if permutation is None:
+        return None
+    order = permutation.numpy() if isinstance(permutation, Tensor) else np.asarray(permutation)
+    device = permutation.device if isinstance(permutation, Tensor) else "cpu"
+    if order.ndim != 1 or order.dtype.kind not in "iu" or sorted(order.tolist()) != list(range(len(order))):
+        raise OpError(f"invert_permutation: expected a 1-D permutation of 0..n-1, got {order.tolist()}")
+    return tensor(np.argsort(order, kind="stable"), device=device)
+
+
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
     """The inverse of pad_sequence: a padded (T, B, *) tensor and B lengths -> B tensors (L_b, *)."""
     lengths = _host_lengths(lengths, "unpad_sequence")
@@ -280,4 +291,4 @@ def unpack_sequence(packed_sequences):
 
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "pack_sequence",
-           "unpad_sequence", "unpack_sequence"]
+           "unpad_sequence", "unpack_sequence", "invert_permutation"]
