@@ -214,3 +214,17 @@ def test_pad_sequence_errors():
 def test_pack_sequence_with_an_empty_sequence_is_refused():
     with pytest.raises(tr.OpError, match=r"every length must be greater than 0"):
         R.pack_sequence([tr.ones(2, 1), tr.ones(0, 1)])
+
+
+def test_invert_permutation_matches_torch():
+    order = [2, 0, 3, 1]
+    same(R.invert_permutation(tr.tensor(order)), TR.invert_permutation(torch.tensor(order)))
+    assert R.invert_permutation(None) is None
+    with pytest.raises(tr.OpError, match=r"invert_permutation: expected a 1-D permutation of 0..n-1, got \[0, 0\]"):
+        R.invert_permutation(tr.tensor([0, 0]))
+
+
+def test_every_public_torch_name_of_nn_utils_rnn_exists():
+    names = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "pack_sequence",
+             "unpad_sequence", "unpack_sequence", "invert_permutation"]
+    assert all(hasattr(TR, n) for n in names) and [n for n in names if not hasattr(R, n)] == []

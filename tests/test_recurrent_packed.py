@@ -202,3 +202,15 @@ def test_packed_data_of_the_wrong_dtype_is_refused():
     packed = R.pack_sequence([tr.randn(2, IN)])
     with pytest.raises(tr.OpError, match=r"RNN: input dtype float32 does not match the parameters' dtype float64"):
         nn.RNN(IN, H).double()(packed)
+
+
+def test_proj_size_gradients_pass_gradcheck():
+    lstm = nn.LSTM(2, 3, proj_size=2, bidirectional=True).double()
+    x = tr.tensor(np.random.default_rng(0).standard_normal((3, 2, 2)), requires_grad=True)
+    weight_hr = lstm.weight_hr_l0_reverse
+
+    def run(x, weight_hr):
+        out, (h, c) = lstm(x, lengths=[3, 2])
+        return out.sum() + (h * c[..., :2]).sum()
+
+    assert tr.gradcheck(run, (x, weight_hr))

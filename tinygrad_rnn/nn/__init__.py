@@ -55,3 +55,15 @@ from .layer_norm_lstm import LayerNormLSTM, LayerNormLSTMCell  # noqa: E402
 from .variational_lstm import VariationalLSTM  # noqa: E402
 
 __all__ += ["LayerNormLSTMCell", "LayerNormLSTM", "VariationalLSTM"]
+
+# normalisation layers, channel dropout, buffers' first users (PyTorch's names)
+from .batch_norm import BatchNorm1d  # noqa: E402
+from .dropout import Dropout1d, Dropout2d  # noqa: E402
+from .layer_norm import LayerNorm  # noqa: E402
+
+__all__ += ["LayerNorm", "BatchNorm1d", "Dropout1d", "Dropout2d"]
+
+# PyTorch's file layout, nn.modules.<file>.<Class>, naming the classes above (imported last: it needs them)
+from . import modules  # noqa: E402
+
+__all__ += ["modules"]

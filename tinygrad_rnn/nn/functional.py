@@ -1,8 +1,10 @@
 """nn.functional: the stateless forms of the layers and losses (PyTorch's names)."""
 
 from ..functions_surface import one_hot  # noqa: F401 (F.one_hot, as PyTorch's)
-from .dropout import dropout
+from .batch_norm import batch_norm
+from .dropout import dropout, dropout1d, dropout2d
 from .embedding import embedding
+from .layer_norm import layer_norm
 from .logsigmoid import logsigmoid
 from .losses import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
@@ -35,3 +37,4 @@ def log_softmax(x, dim=-1):
 
 __all__ = ["linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "logsigmoid", "dropout", "embedding",
            "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy_with_logits"]
+__all__ += ["layer_norm", "batch_norm", "dropout1d", "dropout2d"]

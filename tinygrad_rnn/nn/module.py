@@ -9,11 +9,14 @@ sub-Modules by attribute assignment, as PyTorch's does.
             return self.fc(x)
 
 named_parameters() yields dotted names ("fc.weight"), the keys of state_dict().
+Buffers (register_buffer) are Tensors a module keeps but does not train, such as
+BatchNorm's running statistics: they move with to(), and the persistent ones are
+saved in state_dict() after each module's parameters, as PyTorch orders them.
 """
 
 from collections import OrderedDict
 
-from .. import backend
+from .. import backend, dtypes
 from ..autograd import no_grad
 from ..errors import OpError
 from ..tensor import Tensor
@@ -27,20 +30,45 @@ class StateDictError(KeyError):
         return self.args[0]
 
 
+class _NameError(KeyError):
+    """A buffer name that cannot be used (a KeyError, as PyTorch raises), printed as its message."""
+
+    def __str__(self):
+        return self.args[0]
+
+
 class Module:
     training = True
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "training", True)
+
+    def __setstate__(self, state):
+        """Unpickling: a Module saved before buffers existed gets empty buffer tables."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_buffers", OrderedDict())
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
 
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         params, modules = self.__dict__["_parameters"], self.__dict__["_modules"]
+        buffers = self.__dict__["_buffers"]
+        if name in buffers and not isinstance(value, (Parameter, Module)):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} to buffer "
+                                f"{name!r} (a Tensor or None expected)")
+            buffers[name] = value
+            object.__setattr__(self, name, value)
+            return
         params.pop(name, None)
         modules.pop(name, None)
+        buffers.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
         if isinstance(value, Parameter):
             params[name] = value
         elif isinstance(value, Module):
@@ -52,7 +80,43 @@ class Module:
     def __delattr__(self, name):
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
         object.__delattr__(self, name)
+
+    def add_module(self, name, module):
+        """Register `module` (or None) as the child `name`, as assigning self.name = module does."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} must be a Module or None, "
+                            f"got {type(module).__name__}")
+        if not isinstance(name, str) or name == "" or "." in name:
+            raise _NameError(f"{type(self).__name__}.add_module: module name must be a non-empty string without "
+                             f"\".\", got {name!r}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Keep `tensor` (or None) as buffer `name`: a module attribute that to() moves and, when persistent,
+        state_dict() saves, but that is not a parameter (no gradient, no optimizer)."""
+        where_ = f"{type(self).__name__}.register_buffer"
+        if "_buffers" not in self.__dict__:
+            raise AttributeError(f"{where_}: call super().__init__() before registering buffers")
+        if not isinstance(name, str):
+            raise TypeError(f"{where_}: buffer name should be a string, got {type(name).__name__}")
+        if name == "" or "." in name:
+            raise _NameError(f"{where_}: buffer name can't be empty or contain \".\", got {name!r}")
+        if name in self.__dict__ and name not in self._buffers:
+            raise _NameError(f"{where_}: attribute {name!r} already exists")
+        if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor, Parameter)):
+            raise TypeError(f"{where_}: cannot assign a {type(tensor).__name__} object to buffer {name!r} "
+                            "(a Tensor or None required; a Parameter belongs in register_parameter)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+        object.__setattr__(self, name, tensor)
 
     def register_parameter(self, name, param):
         """Register `param` (a Parameter, or None for an absent one such as bias=False)."""
@@ -82,19 +146,42 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix=""):
+    def named_parameters(self, prefix="", recurse=True):
         """(dotted name, Parameter) for every parameter, each shared one once."""
-        seen = set()
-        for mod_name, module in self.named_modules(prefix):
-            for name, p in module._parameters.items():
-                if p is None or id(p) in seen:
-                    continue
-                seen.add(id(p))
-                yield (f"{mod_name}.{name}" if mod_name else name), p
+        yield from self._named_members("_parameters", prefix, recurse)
 
-    def parameters(self):
-        for _, p in self.named_parameters():
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
             yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        """(dotted name, Tensor) for every buffer (persistent or not), each shared one once."""
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def _named_members(self, kind, prefix, recurse):
+        seen = set()
+        for mod_name, module in (self.named_modules(prefix) if recurse else [(prefix, self)]):
+            for name, t in getattr(module, kind).items():
+                if t is None or id(t) in seen:
+                    continue
+                seen.add(id(t))
+                yield (f"{mod_name}.{name}" if mod_name else name), t
+
+    def _state_entries(self):
+        """(name, Tensor) of state_dict(): each module's parameters, then its persistent buffers."""
+        seen = set()
+        for mod_name, module in self.named_modules():
+            own = list(module._parameters.items()) + [(n, b) for n, b in module._buffers.items()
+                                                       if n not in module._non_persistent_buffers_set]
+            for name, t in own:
+                if t is None or id(t) in seen:
+                    continue
+                seen.add(id(t))
+                yield (f"{mod_name}.{name}" if mod_name else name), t
 
     def apply(self, fn):
         """Call fn(module) on every sub-module and then on self (e.g. a custom
@@ -119,35 +206,55 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (set_to_none=False keeps the tensors, zeroed, as PyTorch's)."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._make(p.grad.array * 0)
 
-    def to(self, device):
-        """Move every parameter to `device` in place (their identity is kept,
-        so an optimizer built before still holds them)."""
-        device = backend.check_device(device)
+    def to(self, *args, **kwargs):
+        """to(device), to(dtype), to(device, dtype) or to(tensor): move (and cast) every parameter and
+        buffer in place (their identity is kept, so an optimizer built before still holds them). A dtype
+        applies to floating-point ones only (num_batches_tracked stays int64), as PyTorch's."""
+        device, dtype = _device_and_dtype(type(self).__name__, args, kwargs)
+        if device is not None:
+            device = backend.check_device(device)
+            for t in list(self.parameters()) + list(self.buffers()):
+                grad = getattr(t, "grad", None)
+                t.data = Tensor._make(backend.to_device(t.array, device))
+                if grad is not None:
+                    t.grad = Tensor._make(backend.to_device(grad.array, device))
+        if dtype is not None:
+            self._cast(dtype)
+        return self
+
+    def cuda(self, device=None):
+        return self.to("cuda")
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def _cast(self, dtype):
         for p in self.parameters():
-            grad = p.grad
-            p.data = Tensor._make(backend.to_device(p.array, device))
-            if grad is not None:
-                p.grad = Tensor._make(backend.to_device(grad.array, device))
+            p.data = p.array.astype(dtype)
+        for b in self.buffers():
+            if b.dtype.kind == "f":
+                b.data = Tensor._make(b.array.astype(dtype))
         return self
 
     def double(self):
-        for p in self.parameters():
-            p.data = p.array.astype(backend.float64)
-        return self
+        return self._cast(backend.float64)
 
     def float(self):
-        for p in self.parameters():
-            p.data = p.array.astype(backend.float32)
-        return self
+        return self._cast(backend.float32)
 
     # ---- state ---------------------------------------------------------------
     def state_dict(self):
-        """name -> Tensor (the parameters themselves, detached), in registration order."""
-        return OrderedDict((name, p.detach()) for name, p in self.named_parameters())
+        """name -> Tensor (the parameters and persistent buffers, detached), in PyTorch's order: each
+        module's parameters, then its buffers, then its children's."""
+        return OrderedDict((name, t.detach()) for name, t in self._state_entries())
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values (Tensors or NumPy/CuPy arrays) into the parameters.
@@ -159,7 +266,7 @@ class Module:
         if not hasattr(state_dict, "items"):
             raise OpError(f"load_state_dict for {type(self).__name__}: expected a dict of name -> Tensor or array "
                           f"(from state_dict() or tr.load), got {type(state_dict).__name__}")
-        own = dict(self.named_parameters())
+        own = dict(self._state_entries())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         wrong = []
@@ -205,3 +312,23 @@ class Module:
                 lines.append(f"  ({name}): {body}")
             return lines[0] + "\n" + "\n".join(lines[1:]) + "\n)"
         return lines[0] + ")"
+
+
+def _device_and_dtype(where_, args, kwargs):
+    """Module.to's arguments, as PyTorch takes them -> (device or None, dtype or None)."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking"}
+    if unknown:
+        raise TypeError(f"{where_}.to: unexpected keyword argument(s) {sorted(unknown)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif isinstance(arg, str):   # tr.device is a str too
+            device = arg
+        elif not isinstance(arg, bool):   # a bool is non_blocking, meaningless here
+            dtype = arg
+    if dtype is not None:
+        dtype = dtypes.check_dtype(dtype, f"{where_}.to")
+    if device is not None:
+        device = str(device).split(":")[0]
+    return device, dtype

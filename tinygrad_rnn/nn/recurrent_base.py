@@ -161,6 +161,9 @@ class RecurrentBase(_RecurrentMixin, Module):
         output: (T, batch, D * H) (batch first with batch_first), the last layer's h_t; a bidirectional
             layer's output is [forward h_t, reverse h_t] on the last axis
         h_n: (num_layers * D, batch, H), row k * D + d for layer k, direction d (0 forward, 1 reverse)
+    forward(packed, hx=None) with a PackedSequence (nn.utils.rnn) -> (PackedSequence, h_n) as PyTorch's:
+        the output packed like the input (batch_first plays no part), h_n at each sequence's last step,
+        hx and h_n in the batch's original order (the packing's sort undone)
 
     Layer k > 0 reads the previous layer's output, through dropout(p=dropout) while training.
     Parameters weight_ih_l{k}[_reverse] (G*H, in), weight_hh_l{k}[_reverse] (G*H, H),

@@ -59,7 +59,8 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
         def move(index):
             return None if index is None else index.to(data.device)
 
-        return type(self)(data, self.batch_sizes, move(self.sorted_indices), move(self.unsorted_indices))
+        return _with_host_order(type(self)(data, self.batch_sizes, move(self.sorted_indices),
+                                           move(self.unsorted_indices)), _order(self))
 
     def cuda(self, device=None):
         return self.to("cuda")
@@ -76,6 +77,13 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
     @property
     def is_cuda(self):
         return self.data.device == "cuda"
+
+
+def _with_host_order(sequence, order):
+    """Keep the sort order on the host beside the sequence, so that unpacking a sequence whose indices
+    live on the GPU reads nothing back from it."""
+    sequence._host_order = order
+    return sequence
 
 
 def _index_tensor(values, device):
@@ -150,7 +158,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     batch_sizes = (lengths[order][None, :] > np.arange(int(lengths.max()))[:, None]).sum(axis=1)
     packed = _pack(input, batch_sizes, order, batch_first)
     unsorted = None if sorted_indices is None else tensor(np.argsort(order, kind="stable"), device=input.device)
-    return PackedSequence(packed, batch_sizes, sorted_indices, unsorted)
+    return _with_host_order(PackedSequence(packed, batch_sizes, sorted_indices, unsorted), order)
 
 
 def _pack(padded, batch_sizes, order, batch_first):
@@ -166,14 +174,20 @@ def _pack(padded, batch_sizes, order, batch_first):
 def pack_data(padded, packed_like):
     """A time-major padded output (T, B, *) packed in the layout of `packed_like` (its batch_sizes and
     sorted_indices): how a recurrent layer returns a PackedSequence for a PackedSequence."""
-    batch_sizes = packed_like.batch_sizes.numpy()
-    order = _order(packed_like, int(batch_sizes[0]))
-    data = _pack(padded, batch_sizes, order, batch_first=False)
-    return PackedSequence(data, packed_like.batch_sizes, packed_like.sorted_indices, packed_like.unsorted_indices)
+    order = _order(packed_like)
+    data = _pack(padded, packed_like.batch_sizes.numpy(), order, batch_first=False)
+    packed = PackedSequence(data, packed_like.batch_sizes, packed_like.sorted_indices, packed_like.unsorted_indices)
+    return _with_host_order(packed, order)
 
 
-def _order(sequence, batch):
-    return np.arange(batch) if sequence.sorted_indices is None else sequence.sorted_indices.numpy().astype(np.int64)
+def _order(sequence):
+    """sorted_indices as a host array (arange when the batch came sorted)."""
+    order = getattr(sequence, "_host_order", None)
+    if order is not None:
+        return order
+    if sequence.sorted_indices is None:
+        return np.arange(int(sequence.batch_sizes.numpy()[0]))
+    return sequence.sorted_indices.numpy().astype(np.int64)
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
@@ -193,7 +207,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         raise OpError(f"{where_}: expected total_length to be at least the length of the longest sequence in "
                       f"input, but got total_length={total_length} and max sequence length being {longest}")
     steps = longest if total_length is None else int(total_length)
-    order = _order(sequence, batch)
+    order = _order(sequence)
     sorted_lengths = (batch_sizes[None, :] > np.arange(batch)[:, None]).sum(axis=1)   # j-th longest's length
     lengths = np.empty(batch, dtype=np.int64)
     lengths[order] = sorted_lengths
@@ -251,6 +265,17 @@ def pack_sequence(sequences, enforce_sorted=True):
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 
+def invert_permutation(permutation):
+    """The inverse of an index permutation (unsorted_indices from sorted_indices); None stays None."""
+    if permutation is None:
+        return None
+    order = permutation.numpy() if isinstance(permutation, Tensor) else np.asarray(permutation)
+    device = permutation.device if isinstance(permutation, Tensor) else "cpu"
+    if order.ndim != 1 or order.dtype.kind not in "iu" or sorted(order.tolist()) != list(range(len(order))):
+        raise OpError(f"invert_permutation: expected a 1-D permutation of 0..n-1, got {order.tolist()}")
+    return tensor(np.argsort(order, kind="stable"), device=device)
+
+
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
     """The inverse of pad_sequence: a padded (T, B, *) tensor and B lengths -> B tensors (L_b, *)."""
     lengths = _host_lengths(lengths, "unpad_sequence")
@@ -266,4 +291,4 @@ def unpack_sequence(packed_sequences):
 
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "pack_sequence",
-           "unpad_sequence", "unpack_sequence"]
+           "unpad_sequence", "unpack_sequence", "invert_permutation"]
