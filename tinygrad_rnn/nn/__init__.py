@@ -49,3 +49,16 @@ from .recurrent_base import get_recurrent_impl, set_recurrent_impl  # noqa: E402
 from .rnn import RNN, RNNCell  # noqa: E402
 
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "set_recurrent_impl", "get_recurrent_impl"]
+
+# Transformer layers (PyTorch's names and parameter layout) and GELU
+from .gelu import GELU  # noqa: E402
+from .transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += ["GELU", "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder",
+            "TransformerDecoderLayer"]
