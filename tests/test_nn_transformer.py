@@ -315,3 +315,19 @@ def test_multihead_attention_names_are_torchs():
     assert list(nn.MultiheadAttention(D, H).state_dict()) == list(torch.nn.MultiheadAttention(D, H).state_dict())
     assert list(nn.MultiheadAttention(D, H, kdim=4, vdim=6).state_dict()) == \
         list(torch.nn.MultiheadAttention(D, H, kdim=4, vdim=6).state_dict())
+
+
+def test_transformer_runs_on_the_device_as_on_the_host(device):
+    tr.manual_seed(0)
+    model = nn.Transformer(D, H, 1, 1, FF, dropout=0.0, activation="gelu").double().eval()
+    rng = np.random.default_rng(9)
+    src, tgt = rng.standard_normal((5, 2, D)), rng.standard_normal((3, 2, D))
+    pad = np.zeros((2, 5), dtype=bool)
+    pad[1, -1] = True
+    mask = nn.Transformer.generate_square_subsequent_mask(3, dtype=tr.float64)
+    expected = model(tr.tensor(src), tr.tensor(tgt), tgt_mask=mask, src_key_padding_mask=tr.tensor(pad)).numpy()
+    model.to(device)
+    got = model(tr.tensor(src, device=device), tr.tensor(tgt, device=device), tgt_mask=mask.to(device),
+                src_key_padding_mask=tr.tensor(pad, device=device))
+    assert str(got.device) == device
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
