@@ -375,3 +375,22 @@ def test_batches_stay_on_the_datasets_device(device):
     assert [tuple(b.shape) for b, _ in batches] == [(4, 2), (2, 2)]
     assert str(batches[0][0].device) == device and str(batches[0][1].device) == device
     np.testing.assert_array_equal(batches[1][0].numpy(), [[8, 9], [10, 11]])
+
+
+def test_tensor_dataset_batches_equal_collated_samples():
+    """The loader gathers a TensorDataset's batch at once; it must equal collating the samples one by one."""
+    x, y = xy(23)
+    ds = TensorDataset(x, y)
+    order = np.random.default_rng(0).permutation(23).tolist()
+    fast = list(DataLoader(ds, batch_size=5, sampler=order))
+    slow = list(DataLoader(ds, batch_size=5, sampler=order, collate_fn=lambda b: default_collate(b)))
+    assert_same_batches(fast, slow)
+    assert all(isinstance(b, list) for b in fast)
+
+
+def test_gradients_flow_through_a_tensor_dataset_batch():
+    w = tr.ones(4, 2, requires_grad=True)
+    ds = TensorDataset(w * 3)
+    (batch,) = next(iter(DataLoader(ds, batch_size=2, sampler=[3, 3])))
+    batch.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[0, 0], [0, 0], [0, 0], [6, 6]])
