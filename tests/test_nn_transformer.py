@@ -331,3 +331,23 @@ def test_transformer_runs_on_the_device_as_on_the_host(device):
                 src_key_padding_mask=tr.tensor(pad, device=device))
     assert str(got.device) == device
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("which", ["erf", "series_erf"])
+def test_erf_is_exact_to_1e_15_either_way(which):
+    import math
+
+    from tinygrad_rnn.nn import gelu as gelu_module
+    x = np.concatenate([np.linspace(-7, 7, 14001), [-30.0, -3.0, 0.0, 3.0, 30.0]])
+    got = getattr(gelu_module, which)(x)
+    np.testing.assert_allclose(got, [math.erf(v) for v in x], rtol=0, atol=2e-15)
+
+
+def test_series_erf_runs_on_the_device(device):
+    import math
+
+    from tinygrad_rnn import backend
+    from tinygrad_rnn.nn.gelu import series_erf
+    x = np.linspace(-5, 5, 101)
+    got = backend.to_numpy(series_erf(backend.as_array(x, device=device)))
+    np.testing.assert_allclose(got, [math.erf(v) for v in x], rtol=0, atol=2e-15)
