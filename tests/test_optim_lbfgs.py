@@ -216,3 +216,39 @@ def test_runs_on_the_device(device):
     opt.step(closure)
     np.testing.assert_allclose(w.numpy(), [1.0, 1.0], atol=1e-8)
     assert w.device == tr.device(device) or str(w.device) == device
+
+
+def test_state_dict_moves_to_torch_and_back_through_files():
+    import io
+
+    torch = pytest.importorskip("torch")
+    ours = [tr.tensor(v, dtype=tr.float64, requires_grad=True) for v in start_values()]
+    opt, _, _ = run(tr, optim.LBFGS, ours, 2, max_iter=3)
+    theirs = [torch.tensor(p.numpy(), requires_grad=True) for p in ours]
+    their_opt = torch.optim.LBFGS(theirs, max_iter=3)
+    buffer = io.BytesIO()
+    tr.save(opt.state_dict(), buffer, format="torch")
+    buffer.seek(0)
+    their_opt.load_state_dict(torch.load(buffer))
+
+    def our_closure():
+        opt.zero_grad()
+        loss = objective(tr, *ours)
+        loss.backward()
+        return loss
+
+    def their_closure():
+        their_opt.zero_grad()
+        loss = objective(torch, *theirs)
+        loss.backward()
+        return loss
+
+    for _ in range(2):  # one step from our state in torch, then torch's state back here
+        opt.step(our_closure)
+        their_opt.step(their_closure)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-13)
+        buffer = io.BytesIO()
+        torch.save(their_opt.state_dict(), buffer)
+        buffer.seek(0)
+        opt.load_state_dict(tr.load(buffer))

@@ -179,3 +179,42 @@ def test_a_torch_state_dict_with_numpy_integer_keys_loads():
     opt = optim.SGD([w], lr=0.1, momentum=0.9)
     opt.load_state_dict(sgd_state({np.int64(0): {"momentum_buffer": np.full(2, 0.5)}}))
     np.testing.assert_array_equal(opt.state[w]["momentum_buffer"], [0.5, 0.5])
+
+
+# ---- dtypes ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict()), ("AdamW", dict()),
+                                          ("RMSprop", dict(centered=True, momentum=0.5)), ("Adagrad", dict()),
+                                          ("Adadelta", dict())])
+def test_a_float64_grad_never_widens_a_float32_parameter(name, kwargs):
+    values = np.array([0.5, -1.25, 2.0], dtype=np.float32)
+    grads = np.array([0.1, -0.3, 0.7])
+
+    def stepped(grad_dtype):
+        w = tr.tensor(values, requires_grad=True)
+        opt = getattr(optim, name)([w], **kwargs)
+        for _ in range(2):
+            w.grad = tr.tensor(grads, dtype=grad_dtype)
+            opt.step()
+        return w, opt.state[w]
+
+    wide, state = stepped(tr.float64)
+    narrow, _ = stepped(tr.float32)
+    assert wide.dtype == tr.float32
+    assert all(v.dtype == np.float32 for v in state.values() if hasattr(v, "dtype") and v.ndim)
+    np.testing.assert_array_equal(wide.numpy(), narrow.numpy())
+
+
+def test_lbfgs_keeps_a_float32_parameter_float32_under_float64_grads():
+    w = tr.tensor(np.array([1.0, -2.0], dtype=np.float32), requires_grad=True)
+    opt = optim.LBFGS([w], max_iter=3)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        w.grad = w.grad.double()
+        return loss
+
+    opt.step(closure)
+    assert w.dtype == tr.float32 and opt.state[w]["d"].dtype == np.float32

@@ -375,3 +375,52 @@ def test_batches_stay_on_the_datasets_device(device):
     assert [tuple(b.shape) for b, _ in batches] == [(4, 2), (2, 2)]
     assert str(batches[0][0].device) == device and str(batches[0][1].device) == device
     np.testing.assert_array_equal(batches[1][0].numpy(), [[8, 9], [10, 11]])
+
+
+def test_tensor_dataset_batches_equal_collated_samples():
+    """The loader gathers a TensorDataset's batch at once; it must equal collating the samples one by one."""
+    x, y = xy(23)
+    ds = TensorDataset(x, y)
+    order = np.random.default_rng(0).permutation(23).tolist()
+    fast = list(DataLoader(ds, batch_size=5, sampler=order))
+    slow = list(DataLoader(ds, batch_size=5, sampler=order, collate_fn=lambda b: default_collate(b)))
+    assert_same_batches(fast, slow)
+    assert all(isinstance(b, list) for b in fast)
+
+
+def test_gradients_flow_through_a_tensor_dataset_batch():
+    w = tr.ones(4, 2, requires_grad=True)
+    ds = TensorDataset(w * 3)
+    (batch,) = next(iter(DataLoader(ds, batch_size=2, sampler=[3, 3])))
+    batch.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[0, 0], [0, 0], [0, 0], [6, 6]])
+
+
+def test_weighted_sampler_draws_in_proportion_to_the_weights():
+    from tinygrad_rnn.utils.data import WeightedRandomSampler
+    g = tr.Generator().manual_seed(0)
+    drawn = np.array(list(WeightedRandomSampler([1.0, 0.0, 3.0], 4000, generator=g)))
+    assert set(drawn.tolist()) == {0, 2}
+    assert abs((drawn == 2).mean() - 0.75) < 0.03
+    distinct = list(WeightedRandomSampler(tr.tensor([1.0, 2.0, 3.0, 4.0]), 4, replacement=False, generator=g))
+    assert sorted(distinct) == [0, 1, 2, 3]
+    assert len(WeightedRandomSampler([1, 1], 7)) == 7
+
+
+@pytest.mark.parametrize("args, message", [
+    (([1.0, -1.0], 2), r"WeightedRandomSampler: weights must be non-negative numbers, not all zero"),
+    (([0.0, 0.0], 2), r"weights must be non-negative numbers, not all zero"),
+    (([1.0, float("nan")], 2), r"weights must be non-negative numbers"),
+    (([1.0, 1.0], 0), r"WeightedRandomSampler: num_samples should be a positive integer value, got 0"),
+    (([1.0, 0.0, 1.0], 3, False), r"cannot draw 3 distinct indices without replacement from 2 non-zero weights"),
+])
+def test_weighted_sampler_refuses_bad_arguments(args, message):
+    from tinygrad_rnn.utils.data import WeightedRandomSampler
+    with pytest.raises(ValueError, match=message):
+        WeightedRandomSampler(*args)
+
+
+def test_get_worker_info_is_none_in_the_main_process_as_torch():
+    torch = pytest.importorskip("torch")
+    from tinygrad_rnn.utils.data import get_worker_info
+    assert get_worker_info() is None is torch.utils.data.get_worker_info()

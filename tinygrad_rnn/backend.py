@@ -260,3 +260,22 @@ def rng(device="cpu"):
     if _cuda_rng is None:
         _cuda_rng = xp_for("cuda").random.default_rng(_cuda_seed)
     return _cuda_rng
+
+
+# ---- special functions that NumPy lacks -------------------------------------------
+_erf_cache = {}
+
+
+def native_erf(device):
+    """The erf ufunc for arrays on `device`: scipy.special.erf on the host, cupyx.scipy.special.erf
+    on CUDA; None where it is not installed (callers then compute erf from arithmetic)."""
+    if device not in _erf_cache:
+        try:
+            if device == "cuda":
+                import cupyx.scipy.special as special
+            else:
+                import scipy.special as special
+            _erf_cache[device] = special.erf
+        except ImportError:
+            _erf_cache[device] = None
+    return _erf_cache[device]

@@ -63,6 +63,19 @@ from .layer_norm import LayerNorm  # noqa: E402
 
 __all__ += ["LayerNorm", "BatchNorm1d", "Dropout1d", "Dropout2d"]
 
+# Transformer layers (PyTorch's names and parameter layout) and GELU
+from .gelu import GELU  # noqa: E402
+from .transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += ["GELU", "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder",
+            "TransformerDecoderLayer"]
+
 # PyTorch's file layout, nn.modules.<file>.<Class>, naming the classes above (imported last: it needs them)
 from . import modules  # noqa: E402
 

@@ -38,3 +38,8 @@ def log_softmax(x, dim=-1):
 __all__ = ["linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "logsigmoid", "dropout", "embedding",
            "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy_with_logits"]
 __all__ += ["layer_norm", "batch_norm", "dropout1d", "dropout2d"]
+
+# GELU (exact and tanh-approximated)
+from .gelu import gelu  # noqa: E402
+
+__all__ += ["gelu"]

@@ -148,7 +148,7 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self):
         xp = backend.xp_of(self._params[0].array)
         return xp.concatenate([xp.zeros(p.array.size, dtype=p.array.dtype) if p.grad is None
-                               else p.grad.array.reshape(-1) for p in self._params])
+                               else p.grad.array.reshape(-1).astype(p.array.dtype, copy=False) for p in self._params])
 
     def _add_grad(self, step_size, update):
         offset = 0

@@ -127,6 +127,8 @@ class Optimizer:
                         raise OpError(f"{type(self).__name__}: gradient of shape {tuple(grad.shape)} on "
                                       f"{backend.device_of(grad)} does not match its parameter of shape "
                                       f"{tuple(p.shape)} on {p.device}")
+                    if grad.dtype != p.array.dtype:  # a float64 .grad never widens a float32 parameter or its buffers
+                        grad = grad.astype(p.array.dtype)
                     self.update(p, grad, group, self.state.setdefault(p, {}))
         return loss
 

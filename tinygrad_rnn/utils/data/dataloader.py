@@ -14,7 +14,7 @@ in memory and its tensors' arrays are cheap to slice), so loading stays in order
 
 from ...errors import OpError
 from .collate import default_collate, default_convert
-from .dataset import IterableDataset
+from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 
@@ -85,6 +85,10 @@ class DataLoader:
         elif self.batch_sampler is None:
             for index in self.sampler:
                 yield self.collate_fn(self.dataset[index])
+        elif type(self.dataset) is TensorDataset and self.collate_fn is default_collate:
+            # the same batch as collating B samples, taken with one gather per tensor instead of B slices
+            for indices in self.batch_sampler:
+                yield [t[list(indices)] for t in self.dataset.tensors]
         else:
             for indices in self.batch_sampler:
                 yield self.collate_fn([self.dataset[i] for i in indices])

@@ -3,6 +3,7 @@
     SequentialSampler(ds)              0, 1, ..., n-1
     RandomSampler(ds, generator=g)     a fresh permutation each pass (or draws with replacement)
     SubsetRandomSampler(indices)       the given indices, permuted each pass
+    WeightedRandomSampler(weights, n)  n indices drawn with probability proportional to weights
     BatchSampler(sampler, b, drop_last)  lists of b indices, the last one shorter unless drop_last
 
 Without a generator the draws come from the global one (tr.manual_seed).
@@ -71,6 +72,34 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+            raise OpError(f"WeightedRandomSampler: num_samples should be a positive integer value, "
+                          f"got {num_samples!r}")
+        if not isinstance(replacement, bool):
+            raise OpError(f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}")
+        values = weights.tolist() if hasattr(weights, "tolist") else list(weights)
+        if not values or any(not isinstance(w, (int, float)) or isinstance(w, bool) or not w >= 0 for w in values) \
+                or not sum(values) > 0:
+            raise OpError("WeightedRandomSampler: weights must be non-negative numbers, not all zero, with one "
+                          f"dimension, got {values[:8]!r}{' ...' if len(values) > 8 else ''}")
+        if not replacement and num_samples > sum(1 for w in values if w > 0):
+            raise OpError(f"WeightedRandomSampler: cannot draw {num_samples} distinct indices without replacement "
+                          f"from {sum(1 for w in values if w > 0)} non-zero weights")
+        draw_from(generator, "WeightedRandomSampler")
+        total = float(sum(values))
+        self.weights = [w / total for w in values]
+        self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
+
+    def __iter__(self):
+        rng = draw_from(self.generator, "WeightedRandomSampler")
+        yield from rng.choice(len(self.weights), self.num_samples, replace=self.replacement, p=self.weights).tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
