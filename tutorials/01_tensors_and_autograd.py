@@ -117,7 +117,6 @@ print("tr.gradcheck: passed")
 # %%
 graph = viz.draw_graph(build(W, b, x, y), params={"W": W, "b": b, "x": x})
 common.save_graph(graph, args.out, "graph")
-graph  # noqa: B018  (a notebook shows the drawing inline)
 
 # %% [markdown]
 # ## Pitfall 1: a broadcast input's gradient is summed back

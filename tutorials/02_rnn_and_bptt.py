@@ -78,7 +78,6 @@ small = SequenceRegressor(3).to(device)
 out, _ = small(tr.tensor(np.ones((4, 1, 1), dtype=np.float32), device=device))
 graph = viz.draw_graph(out.sum(), params=small)
 common.save_graph(graph, args.out, "unrolled_rnn")
-graph  # noqa: B018  (a notebook shows the drawing inline)
 
 # %% [markdown]
 # ## BPTT by hand: a loop forward, a loop backward
