@@ -137,7 +137,8 @@ for label, kwargs in (("no detach", dict(detach=False)),
 #
 # One step = one window of every stream: detach the carried state, forward T steps from
 # it, backpropagate those T steps, clip, update. After a pass over the text the state
-# starts again from zeros.
+# starts again from zeros. (`nn.truncated_bptt(model, x, k, loss_fn, state, optimizer)` is
+# the same loop over one long sequence x: (T, B, ...) cut into chunks of k steps.)
 
 # %%
 model = CharModel(len(vocab), hidden).to(device)
