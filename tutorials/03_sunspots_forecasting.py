@@ -255,7 +255,7 @@ if plt is not None:
         ax2.semilogy(checks, val_curves[kind], color=f"C{i}", ls="--", label=f"{kind}, validation")
         ax2.axvline(chosen[kind]["best_step"], color=f"C{i}", ls=":")
     ax2.set_xlabel("step")
-    ax2.set_title("MSE (standardised); dotted: chosen")
+    ax2.set_title("MSE; dotted: the step kept")
     ax2.legend(fontsize="x-small", loc="lower left")
     common.save(fig, args.out, "sunspot_forecasts.png")
 
