@@ -201,7 +201,7 @@ print(f"the same number both ways: {total_tensor.item():.4f} == {total_float:.4f
 results["graph_nodes_held_by_summed_loss"] = nodes
 
 # %%
-common.finish(args, results)
+results = common.finish(args, results)
 
 # %% [markdown]
 # ## Exercises

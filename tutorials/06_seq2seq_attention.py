@@ -147,7 +147,7 @@ if plt is not None:
     common.save(fig, args.out, "seq2seq_attention.png")
 
 # %%
-common.finish(args, results)
+results = common.finish(args, results)
 
 # %% [markdown]
 # ## Exercises

@@ -162,7 +162,7 @@ if plt is not None:
     common.save(fig, args.out, "classification_curves.png")
 
 # %%
-common.finish(args, results)
+results = common.finish(args, results)
 
 # %% [markdown]
 # ## Exercises

@@ -185,6 +185,7 @@ print("gradcheck(SoftsignRNNCell): passed")
 hidden, _ = nn.unroll(cell, tr.randn(3, 2, 3, dtype=tr.float64, device=device))
 graph = viz.draw_graph(tr.stack(hidden).sum(), params=cell)
 common.save_graph(graph, args.out, "softsign_unrolled")
+print(f"{len(tr.autograd.topological_order(hidden[-1].grad_fn))} ops below the last step's h_t")
 
 
 # %% [markdown]
@@ -292,7 +293,7 @@ if not gpu:
 results["speed"] = speed_rows
 
 # %%
-common.finish(args, results)
+results = common.finish(args, results)
 
 # %% [markdown]
 # ## Exercises
