@@ -54,6 +54,7 @@ def test_notebook_holds_no_volatile_metadata_and_stays_small(script):
         {"name": "python"}
     assert all(c["metadata"] == {} for c in nb["cells"])
     assert [c["id"] for c in nb["cells"]] == [f"cell-{i}" for i in range(len(nb["cells"]))]
+    assert " at 0x" not in path.read_text(), f"{path.name}: an object's address in an output changes every run"
     assert path.stat().st_size < 1_000_000, f"{path.name}: {path.stat().st_size} bytes (made in quick mode?)"
 
 
