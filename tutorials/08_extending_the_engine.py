@@ -107,7 +107,7 @@ results = {"wrong_backward_caught": bool(caught)}
 # | `forward` and `backward` get Tensors | they get and return raw arrays (NumPy or CuPy: `backend.xp_of(x)`) |
 # | `ctx.save_for_backward(x)`, `ctx.saved_tensors` | `self.save(x)`, `self.saved` (arrays, freed after backward) |
 # | `ctx.needs_input_grad[i]` | `self.needs_grad[i]` (already known in forward) |
-# | `ctx.k = k` for a non-tensor argument | `Op.apply(x, k=3)`: keyword arguments go to the constructor |
+# | `ctx.k = k` for a non-tensor argument | `Op.apply(x, k=3)`: keyword arguments go to `Op.__init__(self, k)` |
 # | `MyFn.apply(x)` | `MyFn.apply(x)` |
 #
 # The same: `backward` returns one gradient per input, None where none is
