@@ -61,6 +61,22 @@ def test_demo_draws_the_graph_as_svg_when_graphviz_is_installed(demo_run):
     assert (demo_run[2] / "unrolled.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
 
 
+def test_demo_writes_the_graph_page_beside_the_svg_and_says_where_it_is(demo_run):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    _, printed, out = demo_run
+    page = out / "graph.html"
+    assert (out / "unrolled.svg").exists() and page.read_text().lstrip().lower().startswith("<!doctype html")
+    assert f"open {page.resolve()} in a browser" in printed
+    assert "tutorials/*.ipynb" in printed
+
+
+def test_demo_says_what_the_graph_page_needs_when_dot_is_missing(tmp_path):
+    message = demo.next_steps(tmp_path, [tmp_path / "loss.csv", tmp_path / "unrolled.dot"])
+    assert "graph.html were not written: they need Graphviz's dot program" in message
+    assert "tutorials/*.ipynb" in message
+
+
 def test_demo_refuses_cuda_with_a_clear_message_when_it_is_missing(tmp_path, capsys):
     if tr.cuda_available():
         pytest.skip("CUDA is available here")

@@ -104,18 +104,28 @@ def test_05_gated_cells_solve_adding_and_copy_beyond_the_baselines(tmp_path):
     for model in ("LSTM", "GRU"):
         assert r["adding"][model] < 0.08          # predicting the mean: 1/6
         assert r["copy"][model] > 0.45            # guessing: 1/4
+    assert r["graph_nodes_held_by_summed_loss"] >= 20 * 10      # twenty steps' graphs kept by one summed Tensor
+    assert r["exercises"] == dict.fromkeys(["adding_batch", "clip_by_total_norm", "recall_accuracy"], "unfinished")
 
 
 def test_06_seq2seq_exact_match_is_far_above_chance(tmp_path):
     r, _ = run_tutorial("06_seq2seq_attention.py", tmp_path)
     assert r["reverse"]["greedy"] > 0.8 and r["reverse"]["beam"] > 0.8   # chance: about 10^-3
     assert r["sort"]["greedy"] > 0.5
+    assert r["exercises"] == dict.fromkeys(["decoder_inputs", "masked_softmax", "beam_step"], "unfinished")
 
 
 def test_07_bidirectional_gru_with_lengths_classifies_padded_batches(tmp_path):
     r, _ = run_tutorial("07_bidirectional_classification.py", tmp_path)
     assert r["bidirectional GRU, lengths"] > 0.7                   # chance: 0.5
     assert r["bidirectional GRU, lengths"] > r["bidirectional GRU, pads read as data"]
+    # the layouts: each direction's final state where it is, and the two tempting wrong joins
+    layout = r["layout"]
+    assert layout["forward final == output[:, -1, :H]"] and layout["backward final == output[:, 0, H:]"]
+    assert layout["right: cat([h_n[0], h_n[1]], dim=-1) == the final states"]
+    assert not layout["wrong: output[:, -1] == the final states"]
+    assert not layout["wrong: h_n.reshape(B, 2H) == the final states"]
+    assert r["exercises"] == dict.fromkeys(["pad_batch", "last_output", "join_directions"], "unfinished")
 
 
 def test_08_new_op_is_gradchecked_and_trains_in_a_cell(tmp_path):
@@ -123,3 +133,6 @@ def test_08_new_op_is_gradchecked_and_trains_in_a_cell(tmp_path):
     assert r["wrong_backward_caught"]
     assert r["softsign RNNCell"] < 0.05        # the signal's variance is 0.5, the noise floor 0.01
     assert "GPU comparison skipped" in out or "GPU speed-up" in out
+    assert "modified in place" in r["inplace_error"] and "Exp" in r["inplace_error"]
+    assert "@staticmethod taking ctx" in out                 # the torch.autograd.Function style, refused
+    assert r["exercises"] == dict.fromkeys(["swish_backward", "gru_cell_backward"], "unfinished")

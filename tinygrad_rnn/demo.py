@@ -13,6 +13,9 @@ sampled before and after training and writes into its output folder:
     unrolled.svg    that graph drawn, when Graphviz's `dot` program is installed
     graph.html      that graph as a page to explore in a browser (hover a node, step
                     through the backward pass), also when `dot` is installed
+
+and says at the end where the page is (or what it needs) and where the
+tutorials' notebooks are.
 """
 
 import argparse
@@ -218,7 +221,20 @@ def _run(args):
 
     written = write_loss_curve(out, losses) + write_unrolled_graph(out, model, vocab, args.device)
     print(f"wrote to {out.resolve()}/: {', '.join(p.name for p in written)}")
+    print(next_steps(out, written))
     return 0
+
+
+def next_steps(out, written):
+    """Where to look next: the interactive graph page (or why it is missing) and the tutorials' notebooks."""
+    page = out / "graph.html"
+    if page in written:
+        graph = (f"explore the unrolled graph: open {page.resolve()} in a browser "
+                 "(hover a node, click a step, step through the backward pass)")
+    else:
+        graph = ("unrolled.svg and graph.html were not written: they need Graphviz's dot program "
+                 "(apt install graphviz, brew install graphviz or conda install graphviz)")
+    return f"{graph}\nthe tutorials, as notebooks with their outputs: tutorials/*.ipynb in the source repository"
 
 
 def held_out_bits_per_char(model, ids, device, window=200, max_windows=8):

@@ -19,11 +19,13 @@
 
 # %%
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import data, nn, optim
 from tinygrad_rnn.backend import np
 
+# %%
 args = common.parse_args(__doc__, name="05_long_range_dependencies")
 device = common.check_device(args.device)
 if args.quick:
@@ -152,7 +154,10 @@ for kind in LAYERS:
 # ## Side by side
 #
 # "steps clipped" is the share of training steps whose gradient norm was above
-# 1 and was scaled down.
+# 1 and was scaled down. The quick run's sequences (T=10, a delay of 5) are short
+# enough for the tanh RNN to learn a little; at the full run's T=50 and delay 20
+# it stays at the baselines (0.154 and 0.13) while both gated cells solve the
+# adding problem (docs/tutorials.md has the full run's numbers).
 
 # %%
 rows = [[kind, results["adding"][kind], results["copy"][kind], f"{np.mean(np.array(clipped[kind]) > 1.0):.0%}",
@@ -200,15 +205,12 @@ for step in range(1, 21):
 print(f"the same number both ways: {total_tensor.item():.4f} == {total_float:.4f}")
 results["graph_nodes_held_by_summed_loss"] = nodes
 
-# %%
-common.finish(args, results)
-
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run the cell after it: the check
-# says "passed", raises an AssertionError saying what is wrong, or says the
-# exercise is not done yet. Solutions: `tutorials/solutions/05_long_range_dependencies.py`.
+# Fill in each `exercise_...` function, then run the last cell: it checks
+# every exercise and prints "passed", "unfinished" or "wrong: " and why.
+# Worked solutions: `tutorials/solutions/05_long_range_dependencies.py`.
 #
 # **1. Make an adding-problem batch.** Return `x` (n, length, 2) float32 and
 # `y` (n,): channel 0 values from U(0, 1); channel 1 is 1 at exactly two steps,
@@ -221,11 +223,7 @@ def exercise_adding_batch(n, length, rng):
 
 
 def check_adding_batch(fn):
-    try:
-        x, y = fn(500, 12, np.random.default_rng(1))
-    except NotImplementedError:
-        print("exercise adding_batch: not done yet (fill in exercise_adding_batch)")
-        return False
+    x, y = fn(500, 12, np.random.default_rng(1))
     x, y = np.asarray(x), np.asarray(y)
     assert x.shape == (500, 12, 2) and x.dtype == np.float32, \
         f"x: expected (500, 12, 2) float32, got {x.shape} {x.dtype}"
@@ -237,11 +235,7 @@ def check_adding_batch(fn):
         "exactly one marker in each half of every sequence"
     assert np.allclose(y, (x[..., 0] * markers).sum(1), atol=1e-6), "y must be the sum of the two marked values"
     assert x[..., 0].std() > 0.2 and len(np.unique(markers.argmax(1))) > 3, "values and marker places must be random"
-    print("exercise adding_batch: passed")
-    return True
 
-
-check_adding_batch(exercise_adding_batch)
 
 # %% [markdown]
 # **2. Clip by the total norm, by hand.** Given the gradients as NumPy arrays,
@@ -264,21 +258,13 @@ def check_clip_by_total_norm(fn):
         for p, g in zip(params, grads):
             p.grad = tr.tensor(g)
         expected_norm = nn.utils.clip_grad_norm_(params, 1.0).item()
-        try:
-            clipped, norm = fn([g.copy() for g in grads], 1.0)
-        except NotImplementedError:
-            print("exercise clip_by_total_norm: not done yet (fill in exercise_clip_by_total_norm)")
-            return False
+        clipped, norm = fn([g.copy() for g in grads], 1.0)
         assert np.isclose(float(norm), expected_norm), f"total norm: expected {expected_norm:.6g}, got {norm}"
         assert len(clipped) == len(grads), "return one array per gradient"
         for c, p in zip(clipped, params):
             assert np.allclose(np.asarray(c), p.grad.numpy()), \
                 f"scale {scale}: clipped gradients differ from clip_grad_norm_'s"
-    print("exercise clip_by_total_norm: passed")
-    return True
 
-
-check_clip_by_total_norm(exercise_clip_by_total_norm)
 
 # %% [markdown]
 # **3. Recall accuracy.** Given a copy model's `logits` (B, T, C) as a NumPy
@@ -298,15 +284,13 @@ def check_recall_accuracy(fn):
     logits = rng.standard_normal((6, 9, 5))
     logits[np.arange(6)[:, None], np.arange(9)[None, :], targets] += 10      # right everywhere ...
     logits[:3, -1, :] = -logits[:3, -1, :]                                  # ... but for three recalled steps
-    try:
-        got = fn(logits, targets, 4)
-    except NotImplementedError:
-        print("exercise recall_accuracy: not done yet (fill in exercise_recall_accuracy)")
-        return False
+    got = fn(logits, targets, 4)
     assert np.isclose(float(got), 21 / 24), \
         f"expected 21/24 = {21 / 24:.4f} (3 of the 24 recalled steps wrong), got {got}"
-    print("exercise recall_accuracy: passed")
-    return True
 
 
-check_recall_accuracy(exercise_recall_accuracy)
+# %%
+results["exercises"] = exercise_checks.run(globals())
+
+# %%
+common.finish(args, results)

@@ -22,12 +22,14 @@
 
 # %%
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import data, nn, optim, viz
 from tinygrad_rnn.backend import np
 from tinygrad_rnn.seq2seq.digits import BOS, EOS, OFFSET, decode_digits, encode_digits, make_digit_model
 
+# %%
 args = common.parse_args(__doc__, name="06_seq2seq_attention")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
@@ -146,15 +148,12 @@ if plt is not None:
                               title=f"attention, {task}", ax=ax)
     common.save(fig, args.out, "seq2seq_attention.png")
 
-# %%
-common.finish(args, results)
-
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run the cell after it: the check
-# says "passed", raises an AssertionError saying what is wrong, or says the
-# exercise is not done yet. Solutions: `tutorials/solutions/06_seq2seq_attention.py`.
+# Fill in each `exercise_...` function, then run the last cell: it checks
+# every exercise and prints "passed", "unfinished" or "wrong: " and why.
+# Worked solutions: `tutorials/solutions/06_seq2seq_attention.py`.
 #
 # **1. Teacher forcing's inputs.** Given the target tokens (B, T) as a NumPy
 # int array (digits, then EOS, then PAD), return the decoder's inputs: BOS,
@@ -169,19 +168,11 @@ def exercise_decoder_inputs(target, bos):
 def check_decoder_inputs(fn):
     target = encode_digits([np.array([4, 0, 9]), np.array([1, 2])], [np.array([9, 0, 4]), np.array([2, 1])]).target
     target = target.numpy()
-    try:
-        got = fn(target, BOS)
-    except NotImplementedError:
-        print("exercise decoder_inputs: not done yet (fill in exercise_decoder_inputs)")
-        return False
+    got = fn(target, BOS)
     expected = np.array([[BOS, 12, 3, 7], [BOS, 5, 4, EOS]])
     assert np.asarray(got).shape == target.shape, f"expected shape {target.shape}, got {np.asarray(got).shape}"
     assert (np.asarray(got) == expected).all(), f"expected\n{expected}\ngot\n{got}"
-    print("exercise decoder_inputs: passed")
-    return True
 
-
-check_decoder_inputs(exercise_decoder_inputs)
 
 # %% [markdown]
 # **2. Attention weights over a padded source.** Given the scores (B, S) (one
@@ -198,21 +189,13 @@ def exercise_masked_softmax(scores, lengths):
 
 def check_masked_softmax(fn):
     scores = np.array([[1.0, 2.0, 3.0, 40.0], [1000.0, 1000.0, -5.0, 7.0]])
-    try:
-        got = fn(scores.copy(), np.array([3, 2]))
-    except NotImplementedError:
-        print("exercise masked_softmax: not done yet (fill in exercise_masked_softmax)")
-        return False
+    got = fn(scores.copy(), np.array([3, 2]))
     got = np.asarray(got)
     first = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
     expected = np.array([[*first, 0.0], [0.5, 0.5, 0.0, 0.0]])
     assert np.isfinite(got).all(), f"weights must be finite (subtract the row maximum before exp), got\n{got}"
     assert np.allclose(got, expected), f"expected\n{expected.round(4)}\ngot\n{got.round(4)}"
-    print("exercise masked_softmax: passed")
-    return True
 
-
-check_masked_softmax(exercise_masked_softmax)
 
 # %% [markdown]
 # **3. One step of beam search.** `scores` (k,) are the log-probabilities of
@@ -231,19 +214,17 @@ def check_beam_step(fn):
     rng = np.random.default_rng(6)
     scores = np.log([0.5, 0.3, 0.2])
     log_probs = np.log(rng.dirichlet(np.ones(5), size=3))
-    try:
-        got = fn(scores, log_probs, 4)
-    except NotImplementedError:
-        print("exercise beam_step: not done yet (fill in exercise_beam_step)")
-        return False
+    got = fn(scores, log_probs, 4)
     every = sorted(((scores[i] + log_probs[i, t], i, t) for i in range(3) for t in range(5)), reverse=True)
     got = [(float(s), int(i), int(t)) for s, i, t in got]
     assert len(got) == 4, f"expected 4 continuations, got {len(got)}"
     assert [(i, t) for _, i, t in got] == [(i, t) for _, i, t in every[:4]], \
         f"expected (hypothesis, token) {[(i, t) for _, i, t in every[:4]]}, got {[(i, t) for _, i, t in got]}"
     assert np.allclose([s for s, _, _ in got], [s for s, _, _ in every[:4]]), "scores: add the hypothesis's score"
-    print("exercise beam_step: passed")
-    return True
 
 
-check_beam_step(exercise_beam_step)
+# %%
+results["exercises"] = exercise_checks.run(globals())
+
+# %%
+common.finish(args, results)

@@ -22,12 +22,14 @@
 import time
 
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import backend, data, nn, optim, viz
 from tinygrad_rnn.autograd import Function
 from tinygrad_rnn.backend import np
 
+# %%
 args = common.parse_args(__doc__, name="08_extending_the_engine")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
@@ -105,7 +107,7 @@ results = {"wrong_backward_caught": bool(caught)}
 # | `forward` and `backward` get Tensors | they get and return raw arrays (NumPy or CuPy: `backend.xp_of(x)`) |
 # | `ctx.save_for_backward(x)`, `ctx.saved_tensors` | `self.save(x)`, `self.saved` (arrays, freed after backward) |
 # | `ctx.needs_input_grad[i]` | `self.needs_grad[i]` (already known in forward) |
-# | `ctx.k = k` for a non-tensor argument | `Op.apply(x, k=3)`: keyword arguments go to the constructor |
+# | `ctx.k = k` for a non-tensor argument | `Op.apply(x, k=3)`: keyword arguments go to `Op.__init__(self, k)` |
 # | `MyFn.apply(x)` | `MyFn.apply(x)` |
 #
 # The same: `backward` returns one gradient per input, None where none is
@@ -147,6 +149,7 @@ y.mul_(2)                              # wrong: exp saved y for backward
 try:
     y.sum().backward()
 except tr.GraphError as exc:
+    results["inplace_error"] = str(exc)
     print("in place:", str(exc).split(", so")[0])
 y = a.exp()
 y = y * 2                              # right: a new tensor; exp's saved output is untouched
@@ -185,6 +188,7 @@ print("gradcheck(SoftsignRNNCell): passed")
 hidden, _ = nn.unroll(cell, tr.randn(3, 2, 3, dtype=tr.float64, device=device))
 graph = viz.draw_graph(tr.stack(hidden).sum(), params=cell)
 common.save_graph(graph, args.out, "softsign_unrolled")
+print(f"{len(tr.autograd.topological_order(hidden[-1].grad_fn))} ops below the last step's h_t")
 
 
 # %% [markdown]
@@ -291,15 +295,12 @@ if not gpu:
     print(f"GPU comparison skipped: {backend.cuda_unavailable_reason()}")
 results["speed"] = speed_rows
 
-# %%
-common.finish(args, results)
-
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run the cell after it: the check
-# says "passed", raises an AssertionError saying what is wrong, or says the
-# exercise is not done yet. Solutions: `tutorials/solutions/08_extending_the_engine.py`.
+# Fill in each `exercise_...` function, then run the last cell: it checks
+# every exercise and prints "passed", "unfinished" or "wrong: " and why.
+# Worked solutions: `tutorials/solutions/08_extending_the_engine.py`.
 #
 # **1. Swish's backward.** Swish (SiLU) is `y = x * sigmoid(x)`. Return the
 # gradient with respect to x, given x and the output's gradient g (arrays of
@@ -321,21 +322,13 @@ def check_swish_backward(fn):
             (x,) = self.saved
             return fn(x, g)
 
-    try:
-        fn(np.zeros(2), np.ones(2))
-    except NotImplementedError:
-        print("exercise swish_backward: not done yet (fill in exercise_swish_backward)")
-        return False
+    fn(np.zeros(2), np.ones(2))
     x = tr.tensor(np.linspace(-4, 4, 17), dtype=tr.float64, requires_grad=True)
     try:
         tr.gradcheck(Swish.apply, [x])
     except tr.GradcheckError as exc:
         raise AssertionError(f"swish backward differs from the numerical gradient: {exc}") from None
-    print("exercise swish_backward: passed")
-    return True
 
-
-check_swish_backward(exercise_swish_backward)
 
 # %% [markdown]
 # **2. The GRU cell's backward, by hand.** In PyTorch's gate order (r, z, n
@@ -368,11 +361,7 @@ def check_gru_cell_backward(fn):
     g = np.random.default_rng(9).standard_normal((5, 4))
     names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
     params = [getattr(cell, n) for n in names]
-    try:
-        got = fn(x.numpy(), h.numpy(), *[p.numpy() for p in params], g)
-    except NotImplementedError:
-        print("exercise gru_cell_backward: not done yet (fill in exercise_gru_cell_backward)")
-        return False
+    got = fn(x.numpy(), h.numpy(), *[p.numpy() for p in params], g)
     (cell(x, h) * tr.tensor(g)).sum().backward()
     assert len(got) == 6, f"return six gradients (dx, dh and the four parameters'), got {len(got)}"
     for name, mine, want in zip(["dx", "dh"] + [f"d_{n}" for n in names], got, [x, h] + params):
@@ -380,8 +369,10 @@ def check_gru_cell_backward(fn):
         assert mine.shape == want.shape, f"{name}: expected shape {tuple(want.shape)}, got {mine.shape}"
         assert np.allclose(mine, want.grad.numpy(), atol=1e-8), \
             f"{name} differs from autograd's by up to {np.abs(mine - want.grad.numpy()).max():.3g}"
-    print("exercise gru_cell_backward: passed")
-    return True
 
 
-check_gru_cell_backward(exercise_gru_cell_backward)
+# %%
+results["exercises"] = exercise_checks.run(globals())
+
+# %%
+common.finish(args, results)
