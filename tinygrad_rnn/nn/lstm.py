@@ -13,6 +13,7 @@ one op, LSTMBPTT in tinygrad_rnn/bptt/lstm.py, whose backward is written by hand
 (impl="fused", the default: BPTT by hand).
 """
 
+from ..autograd import symbol
 from ..bptt import LSTMBPTT
 from ..functions import split
 from .recurrent_base import RecurrentBase, RecurrentCellBase
@@ -21,17 +22,19 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 class _LSTMMaths:
     gate_count, state_count = 4, 2
 
-    def step(self, x, state, w):
-        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
-        weight_ih, weight_hh, bias_ih, bias_hh = w
+    def step(self, x, state, w_t):
+        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul; each value
+        named by its symbol for the drawing. w_t = (W_ih^T, W_hh^T, b_ih, b_hh)."""
+        weight_ih_t, weight_hh_t, bias_ih, bias_hh = w_t
         h, c = state
-        gates = x @ weight_ih.T + h @ weight_hh.T
+        gates = symbol(x @ weight_ih_t, "x_t W_ih^T") + symbol(h @ weight_hh_t, "h_{t-1} W_hh^T")
         if bias_ih is not None:
             gates = gates + bias_ih + bias_hh
-        a_i, a_f, a_g, a_o = split(gates, h.shape[-1], axis=1)
-        i, f, g, o = a_i.sigmoid(), a_f.sigmoid(), a_g.tanh(), a_o.sigmoid()
-        c = f * c + i * g
-        return o * c.tanh(), c
+        a_i, a_f, a_g, a_o = split(symbol(gates, "[a_i, a_f, a_g, a_o]"), h.shape[-1], axis=1)
+        i, f = symbol(a_i.sigmoid(), "i"), symbol(a_f.sigmoid(), "f")
+        g, o = symbol(a_g.tanh(), "g"), symbol(a_o.sigmoid(), "o")
+        c = symbol(symbol(f * c, "f * c_{t-1}") + symbol(i * g, "i * g"), "c_t")
+        return symbol(o * symbol(c.tanh(), "tanh(c_t)"), "h_t"), c
 
     def bptt(self, x, state, w, reverse, masks):
         """Fused: the whole sequence x (T, batch, in) as one LSTMBPTT node -> (output (T, batch, H), (h_n, c_n))."""
