@@ -58,7 +58,7 @@ def test_rnn_over_t_steps_draws_t_step_clusters_inside_its_layer():
     assert sorted(re.findall(r'label="(t=\d+)"', dot)) == [f"t={t}" for t in range(T)]
     assert dot.count('label="RNN layer 0 forward"') == 1
     nodes, _ = parse(dot)
-    tanh = [k for k, (label, _) in nodes.items() if label.startswith('"Tanh')]
+    tanh = [k for k, (label, _) in nodes.items() if "<BR/>Tanh<BR/>" in label]   # h_t = tanh(...)
     assert len(tanh) == T
     assert all(nodes[k][1][0] == "RNN layer 0 forward" for k in tanh)
 
@@ -70,12 +70,13 @@ def test_every_parameter_is_drawn_once_by_name():
         node_named(nodes, name)
 
 
-def test_weight_hh_has_an_edge_into_every_step():
+def test_weight_hh_is_transposed_once_and_enters_every_step():
     model, loss = unrolled()
     nodes, edges = parse(draw_graph(loss, params=model).source)
-    weight_hh = node_named(nodes, "weight_hh_l0")
-    assert step_of(nodes, weight_hh) is None
-    assert {step_of(nodes, dst) for src, dst in edges if src == weight_hh} == {f"t={t}" for t in range(T)}
+    weight_hh, transposed = node_named(nodes, "weight_hh_l0"), node_named(nodes, "W_hh^T")
+    assert step_of(nodes, weight_hh) is None and step_of(nodes, transposed) is None
+    assert [dst for src, dst in edges if src == weight_hh] == [transposed]
+    assert {step_of(nodes, dst) for src, dst in edges if src == transposed} == {f"t={t}" for t in range(T)}
 
 
 def test_edges_run_the_way_data_flows():
@@ -94,9 +95,9 @@ def test_edges_run_the_way_data_flows():
 def test_labels_give_op_name_and_output_shape_and_dtype_device_on_request():
     model, loss = unrolled()
     plain = draw_graph(loss, params=model).source
-    assert '"Tanh\\n(2, 4)"' in plain and "float32" not in plain
+    assert '"Mean\\n()"' in plain and "float32" not in plain
     detailed = draw_graph(loss, params=model, show_dtype=True, show_device=True).source
-    assert '"Tanh\\n(2, 4)\\nfloat32\\ncpu"' in detailed
+    assert '"Mean\\n()\\nfloat32\\ncpu"' in detailed
     assert "<B>weight_hh_l0</B><BR/>(4, 4)<BR/>float32<BR/>cpu" in detailed
 
 
@@ -280,3 +281,60 @@ def test_the_drawing_is_the_same_on_every_device(device):
     output, _ = moved(tr.randn(3, 2, 3).to(device))
     drawn = draw_graph((output * output).mean(), params=moved, show_device=True).source
     assert drawn == cpu.replace("cpu", device)
+
+
+def symbols_by_step(nodes):
+    """{step: sorted symbols drawn in bold inside it} from the DOT source."""
+    found = {}
+    for key, (label, _) in nodes.items():
+        m = re.match(r"<<B>([^<]*)</B><BR/>", label)
+        if m and step_of(nodes, key) is not None:
+            found.setdefault(step_of(nodes, key), set()).add(m.group(1))
+    return found
+
+
+@pytest.mark.parametrize("layer, symbols", [
+    (nn.LSTM, {"x_t W_ih^T", "h_{t-1} W_hh^T", "[a_i, a_f, a_g, a_o]", "i", "f", "g", "o", "f * c_{t-1}",
+               "i * g", "c_t", "tanh(c_t)", "h_t"}),
+    (nn.GRU, {"x_t W_ih^T", "h_{t-1} W_hh^T", "[x_r, x_z, x_n]", "[h_r, h_z, h_n]", "r", "z", "n", "r * h_n",
+              "1 - z", "(1 - z) * n", "z * h_{t-1}", "h_t"}),
+    (nn.RNN, {"x_t W_ih^T", "h_{t-1} W_hh^T", "h_t"}),
+])
+def test_composite_steps_carry_the_symbols_of_the_equations(layer, symbols):
+    model, loss = unrolled(layer, steps=3)
+    nodes, _ = parse(draw_graph(loss, params=model).source)
+    assert symbols_by_step(nodes) == {f"t={t}": symbols for t in range(3)}
+
+
+@pytest.mark.parametrize("layer", [nn.LSTM, nn.GRU, nn.RNN])
+def test_each_weight_is_transposed_once_per_layer_not_per_step(layer):
+    model, loss = unrolled(layer, steps=4)
+    dot = draw_graph(loss, params=model).source
+    assert dot.count("<BR/>Transpose<BR/>") == 2
+    assert dot.count("<B>W_ih^T</B>") == 1 and dot.count("<B>W_hh^T</B>") == 1
+
+
+def test_the_initial_state_is_drawn_as_h_0_and_c_0_in_the_first_step():
+    model = nn.LSTM(3, 4, impl="composite")
+    out, _ = model(tr.randn(4, 2, 3))
+    nodes, _ = parse(draw_graph(out, params=model).source)
+    starts = {label: step_of(nodes, k) for k, (label, _) in nodes.items() if label.startswith('"h_0') or
+              label.startswith('"c_0')}
+    assert starts == {'"h_0\\n(2, 4)"': "t=0", '"c_0\\n(2, 4)"': "t=0"}
+    assert "input" not in draw_graph(out, params=model).source   # x_t, h_0, c_0: every leaf has its name
+
+
+def test_a_given_initial_state_is_named_h_0_and_c_0_too():
+    model = nn.LSTM(3, 4, impl="composite")
+    h0, c0 = tr.randn(1, 2, 4, requires_grad=True), tr.randn(1, 2, 4, requires_grad=True)
+    out, _ = model(tr.randn(4, 2, 3), (h0, c0))
+    dot = draw_graph(out, params=model).source
+    assert dot.count("<B>h_0</B>") == 1 and dot.count("<B>c_0</B>") == 1
+
+
+def test_an_unrolled_cell_starts_from_h_0():
+    cell = nn.GRUCell(3, 4, impl="composite")
+    hidden, _ = nn.unroll(cell, tr.randn(3, 2, 3))
+    nodes, _ = parse(draw_graph(hidden[-1], params=cell).source)
+    assert [step_of(nodes, k) for k, (label, _) in nodes.items() if label.startswith('"h_0')] == ["t=0"]
+    assert symbols_by_step(nodes)["t=2"] >= {"r", "z", "n", "h_t"}

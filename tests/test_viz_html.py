@@ -166,7 +166,7 @@ def test_a_leaf_is_reached_with_the_first_of_its_users_in_backward_order(tmp_pat
     to_html(drawing, tmp_path / "g.html")
     page = read_page(tmp_path / "g.html")[1]
     order = {key: i for i, key in enumerate(page["backward"])}
-    weight = keys_by_name(page, "weight_hh_l0")[0]
+    weight = keys_by_name(page, "bias_hh_l0")[0]
     users = [dst for src, dst in drawing.traced.edges if src == weight]
     assert len(users) == 3 and page["nodes"][weight]["reach"] == min(order[u] for u in users)
 

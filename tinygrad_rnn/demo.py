@@ -43,6 +43,9 @@ def add_arguments(parser):
     parser.add_argument("--hidden", type=int, default=256, help="LSTM hidden size")
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--sample-chars", type=int, default=240, help="characters sampled before and after")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads on the CPU (default 1, the fastest for these small products, most of all "
+                             "on a busy machine; 0 leaves BLAS its own default)")
 
 
 class CharLSTM(nn.Module):
@@ -119,6 +122,8 @@ def write_loss_curve(out, losses):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        print("skipped loss.png: matplotlib is not installed (pip install matplotlib, or pip install "
+              "tinygrad_rnn[plot]); loss.csv holds the same curve")
         return written
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(range(1, len(losses) + 1), losses, lw=1)
@@ -149,26 +154,36 @@ def write_unrolled_graph(out, model, vocab, device, steps=3):
         with tr.record_grad_norms():  # the page's backward stepper colours nodes by these norms
             loss.backward()
         written.append(Path(viz.to_html(loss, out / "graph.html", params=model)))
+    else:
+        print("skipped unrolled.svg and graph.html: Graphviz's `dot` is not installed (apt-get install graphviz "
+              "or brew install graphviz); unrolled.dot was written: dot -Tsvg unrolled.dot -o unrolled.svg")
     return written
 
 
 def run(args):
-    with _one_blas_thread(args.device):
+    if args.threads < 0:
+        print(f"tinygrad-rnn demo: --threads must be 0 (BLAS's default) or more, got {args.threads}", file=sys.stderr)
+        return 2
+    with blas_threads(args.threads if args.device == "cpu" else 0):
         return _run(args)
 
 
-def _one_blas_thread(device):
-    """On the CPU, limit BLAS to one thread when threadpoolctl is installed.
+def blas_threads(n):
+    """A context limiting BLAS to n threads (n = 0: no limit), through threadpoolctl.
 
     The demo's matrices are small (batch 32 x 256): a second BLAS thread gains
     little, and on a busy machine threads spinning against other processes made
-    a step ten times slower in our measurements. Without threadpoolctl nothing changes.
-    """
+    a step several times slower in our measurements. threadpoolctl is a dependency;
+    a checkout run without it says so in one line and runs with BLAS's default."""
+    if n == 0:
+        return contextlib.nullcontext()
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
+        print(f"(threadpoolctl is not installed, so BLAS keeps its own thread count instead of {n}: "
+              "pip install threadpoolctl)")
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas") if device == "cpu" else contextlib.nullcontext()
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 def _run(args):

@@ -14,6 +14,7 @@ one op, GRUBPTT in tinygrad_rnn/bptt/gru.py, whose backward is written by hand
 (impl="fused", the default: BPTT by hand).
 """
 
+from ..autograd import symbol
 from ..bptt import GRUBPTT
 from ..functions import split
 from .recurrent_base import RecurrentBase, RecurrentCellBase
@@ -22,18 +23,20 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 class _GRUMaths:
     gate_count, state_count = 3, 1
 
-    def step(self, x, state, w):
-        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul."""
-        weight_ih, weight_hh, bias_ih, bias_hh = w
+    def step(self, x, state, w_t):
+        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul; each value
+        named by its symbol for the drawing. w_t = (W_ih^T, W_hh^T, b_ih, b_hh)."""
+        weight_ih_t, weight_hh_t, bias_ih, bias_hh = w_t
         h = state[0]
-        gates_x, gates_h = x @ weight_ih.T, h @ weight_hh.T
+        gates_x, gates_h = symbol(x @ weight_ih_t, "x_t W_ih^T"), symbol(h @ weight_hh_t, "h_{t-1} W_hh^T")
         if bias_ih is not None:
-            gates_x, gates_h = gates_x + bias_ih, gates_h + bias_hh
+            gates_x = symbol(gates_x + bias_ih, "[x_r, x_z, x_n]")
+            gates_h = symbol(gates_h + bias_hh, "[h_r, h_z, h_n]")
         x_r, x_z, x_n = split(gates_x, h.shape[-1], axis=1)
         h_r, h_z, h_n = split(gates_h, h.shape[-1], axis=1)
-        r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
-        n = (x_n + r * h_n).tanh()
-        return ((1 - z) * n + z * h,)
+        r, z = symbol((x_r + h_r).sigmoid(), "r"), symbol((x_z + h_z).sigmoid(), "z")
+        n = symbol((x_n + symbol(r * h_n, "r * h_n")).tanh(), "n")
+        return (symbol(symbol(symbol(1 - z, "1 - z") * n, "(1 - z) * n") + symbol(z * h, "z * h_{t-1}"), "h_t"),)
 
     def bptt(self, x, state, w, reverse, masks):
         """Fused: the whole sequence x (T, batch, in) as one GRUBPTT node -> (output (T, batch, H), (h_n,))."""

@@ -63,9 +63,9 @@ def layer_norm_lstm_step(x, h, c, p, eps):
     a_i, a_f, a_g, a_o = split(gates, hidden, axis=1)
     i, f = symbol(a_i.sigmoid(), "i"), symbol(a_f.sigmoid(), "f")
     g, o = symbol(a_g.tanh(), "g"), symbol(a_o.sigmoid(), "o")
-    c = symbol(f * c + i * g, "c_t")
+    c = symbol(symbol(f * c, "f * c_{t-1}") + symbol(i * g, "i * g"), "c_t")
     normed = symbol(layer_norm(c, p["ln_c_weight"], p["ln_c_bias"], eps), "LN(c_t)")
-    return symbol(o * normed.tanh(), "h_t"), c
+    return symbol(o * symbol(normed.tanh(), "tanh(LN(c_t))"), "h_t"), c
 
 
 def _parameters(input_size, hidden_size, bias):

@@ -17,6 +17,7 @@ With proj_size P > 0 (nn.LSTM only, as PyTorch's) h is projected after each step
 so W_hh is (4H, P) and h_n (num_layers * D, batch, P); those layers run the composite path.
 """
 
+from ..autograd import symbol
 from ..bptt import LSTMBPTT
 from ..errors import OpError
 from ..functions import split
@@ -27,19 +28,21 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase, init_bound
 class _LSTMMaths:
     gate_count, state_count = 4, 2
 
-    def step(self, x, state, w):
-        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul
-        (w may carry a fifth weight, W_hr, for the projection)."""
-        weight_ih, weight_hh, bias_ih, bias_hh = w[:4]
+    def step(self, x, state, w_t):
+        """Composite: the equations above from matmul, add, split, sigmoid, tanh and mul; each value
+        named by its symbol for the drawing. w_t = (W_ih^T, W_hh^T, b_ih, b_hh), and W_hr^T fifth
+        for the projection."""
+        weight_ih_t, weight_hh_t, bias_ih, bias_hh = w_t[:4]
         h, c = state
-        gates = x @ weight_ih.T + h @ weight_hh.T
+        gates = symbol(x @ weight_ih_t, "x_t W_ih^T") + symbol(h @ weight_hh_t, "h_{t-1} W_hh^T")
         if bias_ih is not None:
             gates = gates + bias_ih + bias_hh
-        a_i, a_f, a_g, a_o = split(gates, c.shape[-1], axis=1)
-        i, f, g, o = a_i.sigmoid(), a_f.sigmoid(), a_g.tanh(), a_o.sigmoid()
-        c = f * c + i * g
-        h = o * c.tanh()
-        return (h if len(w) == 4 else h @ w[4].T), c
+        a_i, a_f, a_g, a_o = split(symbol(gates, "[a_i, a_f, a_g, a_o]"), c.shape[-1], axis=1)
+        i, f = symbol(a_i.sigmoid(), "i"), symbol(a_f.sigmoid(), "f")
+        g, o = symbol(a_g.tanh(), "g"), symbol(a_o.sigmoid(), "o")
+        c = symbol(symbol(f * c, "f * c_{t-1}") + symbol(i * g, "i * g"), "c_t")
+        h = symbol(o * symbol(c.tanh(), "tanh(c_t)"), "h_t")
+        return (h if len(w_t) == 4 else symbol(h @ w_t[4], "h_t W_hr^T")), c
 
     def bptt(self, x, state, w, reverse, masks):
         """Fused: the whole sequence x (T, batch, in) as one LSTMBPTT node -> (output (T, batch, H), (h_n, c_n))."""

@@ -2,12 +2,14 @@
 
 A family supplies its maths as two methods, everything else lives here:
 
-    step(x_t, state, w)                    the cell from primitive ops (matmul, add, sigmoid,
+    step(x_t, state, w_t)                  the cell from primitive ops (matmul, add, sigmoid,
                                            tanh, mul, split) -> new state
     bptt(x, state, w, reverse, masks)      the whole sequence of one layer and direction as
                                            one op of tinygrad_rnn/bptt -> (output, final state)
 
     w = (weight_ih, weight_hh, bias_ih, bias_hh), biases None when bias=False
+    w_t = (W_ih^T, W_hh^T, bias_ih, bias_hh): the weights transposed once per sequence
+        (`transposed(w)`), so the drawing shows each W^T once, entering every step
     state = (h,) or, for the LSTM, (h, c); each (batch, H)
 
 Two implementations, one set of numbers: impl="composite" runs `step` at every
@@ -21,7 +23,7 @@ default, `set_recurrent_impl("fused" | "composite")`.
 
 import math
 
-from ..autograd import scope, step_scopes
+from ..autograd import scope, step_scopes, symbol
 from ..creation import zeros
 from ..errors import OpError
 from ..functions import concat, split, stack, where
@@ -54,6 +56,14 @@ def check_impl(impl, where):
 def init_bound(hidden_size):
     """PyTorch draws every recurrent weight and bias from U(-1/sqrt(H), 1/sqrt(H))."""
     return 1 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+
+
+def transposed(w):
+    """(weight_ih, weight_hh, bias_ih, bias_hh[, weight_hr]) -> (W_ih^T, W_hh^T, bias_ih, bias_hh[, W_hr^T]),
+    named for drawings."""
+    weight_ih, weight_hh, bias_ih, bias_hh, *projection = w
+    return (symbol(weight_ih.T, "W_ih^T"), symbol(weight_hh.T, "W_hh^T"), bias_ih, bias_hh,
+            *(symbol(weight_hr.T, "W_hr^T") for weight_hr in projection))
 
 
 def _check_size(where, name, value, minimum=1):
@@ -92,8 +102,11 @@ class _RecurrentMixin:
 
     def _states(self, hx, names, shapes, x, layout=""):
         """hx -> a tuple of checked states (h,) or (h, c), of `shapes` (one per state); zeros when hx is None."""
-        if hx is None:
-            return tuple(zeros(shape, dtype=x.dtype, device=x.device) for shape in shapes)
+        if hx is None:  # zeros named h_0 (and c_0), as the drawing shows them
+            states = tuple(zeros(shape, dtype=x.dtype, device=x.device) for shape in shapes)
+            for state, name in zip(states, ("h_0", "c_0")):
+                state.name = name
+            return states
         if self.state_count == 1:
             hx = (hx,)
         elif not (isinstance(hx, (tuple, list)) and len(hx) == 2):
@@ -136,11 +149,13 @@ class RecurrentCellBase(_RecurrentMixin, Module):
         shapes = self._state_shapes((batch,) if batched else ())
         state = self._states(hx, ("hx",) if self.state_count == 1 else ("h", "c"), shapes, x)
         state = tuple(s.reshape(batch, self.hidden_size) for s in state)
+        if hx is None:  # the drawing of an unrolled cell shows where the recurrence starts
+            state = tuple(symbol(s, name) for s, name in zip(state, ("h_0", "c_0")))
         w = self._cell_weights("")
         if self._impl() == "fused":  # the layer's op over a sequence of one step
             _, new = self.bptt(x.reshape(1, batch, self.input_size), state, w, False, None)
         else:
-            new = self.step(x, state, w)
+            new = self.step(x, state, transposed(w))
         if not batched:
             new = tuple(s.reshape(self.hidden_size) for s in new)
         return new[0] if self.state_count == 1 else new
@@ -284,6 +299,8 @@ class RecurrentBase(_RecurrentMixin, Module):
         (zeros where lengths make a step padding), so autograd's backward is BPTT."""
         steps, batch = x.shape[0], x.shape[1]
         pieces = split(x.reshape(steps * batch, x.shape[2]), batch, axis=0)   # x_t: (batch, in) each
+        pieces = [symbol(piece, "x_t") for piece in pieces]
+        w = transposed(w)
         # steps past the longest sequence leave the state alone and output zeros: skip them
         active = steps if masks is None else masks.active_steps
         outputs = [None] * steps
@@ -301,11 +318,12 @@ class RecurrentBase(_RecurrentMixin, Module):
         """hx -> one state tuple per (layer, direction), each of (batch, H) Tensors."""
         count, batch = self.num_layers * self.num_directions, x.shape[1]
         if hx is None:
-            return [self._states(None, (), self._state_shapes((batch,)), x)] * count
+            return [self._states(None, (), self._state_shapes((batch,)), x) for _ in range(count)]
         shapes = self._state_shapes((count, batch) if batched else (count,))
         layout = f"num_layers * num_directions, {'batch, ' if batched else ''}hidden_size"
         per_state = self._states(hx, ("hx",) if self.state_count == 1 else ("h_0", "c_0"), shapes, x, layout)
-        return list(zip(*([p.reshape(batch, p.shape[-1]) for p in split(s, 1, axis=0)] for s in per_state)))
+        return list(zip(*([symbol(p.reshape(batch, p.shape[-1]), name) for p in split(s, 1, axis=0)]
+                          for s, name in zip(per_state, ("h_0", "c_0")))))
 
     def extra_repr(self):
         extra = f"{self.input_size}, {self.hidden_size}"

@@ -11,6 +11,7 @@ tinygrad_rnn/bptt/rnn.py, whose backward is written by hand (impl="fused", the
 default: BPTT by hand).
 """
 
+from ..autograd import symbol
 from ..bptt import RNNBPTT, check_nonlinearity
 from .recurrent_base import RecurrentBase, RecurrentCellBase
 
@@ -18,13 +19,14 @@ from .recurrent_base import RecurrentBase, RecurrentCellBase
 class _RNNMaths:
     gate_count, state_count = 1, 1
 
-    def step(self, x, state, w):
-        """Composite: h_t = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-        weight_ih, weight_hh, bias_ih, bias_hh = w
-        a = x @ weight_ih.T + state[0] @ weight_hh.T
+    def step(self, x, state, w_t):
+        """Composite: h_t = act(x W_ih^T + b_ih + h W_hh^T + b_hh), each value named by its symbol
+        for the drawing. w_t = (W_ih^T, W_hh^T, b_ih, b_hh)."""
+        weight_ih_t, weight_hh_t, bias_ih, bias_hh = w_t
+        a = symbol(x @ weight_ih_t, "x_t W_ih^T") + symbol(state[0] @ weight_hh_t, "h_{t-1} W_hh^T")
         if bias_ih is not None:
             a = a + bias_ih + bias_hh
-        return (a.tanh() if self.nonlinearity == "tanh" else a.relu(),)
+        return (symbol(a.tanh() if self.nonlinearity == "tanh" else a.relu(), "h_t"),)
 
     def bptt(self, x, state, w, reverse, masks):
         """Fused: the whole sequence x (T, batch, in) as one RNNBPTT node -> (output (T, batch, H), (h_n,))."""

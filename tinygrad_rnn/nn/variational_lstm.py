@@ -51,8 +51,8 @@ def variational_lstm_step(x, h, c, w, masks):
     a_i, a_f, a_g, a_o = split(gates, h.shape[-1], axis=1)
     i, f = symbol(a_i.sigmoid(), "i"), symbol(a_f.sigmoid(), "f")
     g, o = symbol(a_g.tanh(), "g"), symbol(a_o.sigmoid(), "o")
-    c = symbol(f * c + i * g, "c_t")
-    return symbol(o * c.tanh(), "h_t"), c
+    c = symbol(symbol(f * c, "f * c_{t-1}") + symbol(i * g, "i * g"), "c_t")
+    return symbol(o * symbol(c.tanh(), "tanh(c_t)"), "h_t"), c
 
 
 def _check_probability(where_, name, p):

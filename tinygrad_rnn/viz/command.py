@@ -14,13 +14,15 @@ writes the interactive page (`tr.viz.to_html`), whose backward stepper always
 has the gradient norms to colour by, so the backward runs for it with or without --grad-flow.
 """
 
+import os
+import warnings
 from contextlib import nullcontext
 
 from .. import Tensor, manual_seed, nn, randn, record_grad_norms, scope
 from .draw import draw_graph
 from .grad_flow import plot_grad_norms
 from .html import to_html
-from .render import render
+from .render import GraphvizMissingWarning, dot_available, render
 from .values import record_values
 
 MODELS = ("rnn", "lstm", "gru", "attention")
@@ -88,8 +90,22 @@ def run(args):
         with record_grad_norms():
             loss.backward()
     graph = draw_graph(loss, params=model, collapse=args.collapse, elide=args.elide, grad_flow=args.grad_flow)
-    print(f"wrote {to_html(graph, args.output) if page else render(graph, args.output)}")
+    source_only = args.output.lower().endswith((".dot", ".gv"))
+    if not source_only and not dot_available():  # one line saying what was not written, not a traceback
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GraphvizMissingWarning)
+            written = render(graph, os.path.splitext(args.output)[0] + ".dot" if page else args.output)
+        print(f"skipped {args.output}: Graphviz's `dot` is not installed (apt-get install graphviz or brew install "
+              f"graphviz); wrote {written} instead")
+    else:
+        print(f"wrote {to_html(graph, args.output) if page else render(graph, args.output)}")
     if args.plot_norms:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(f"skipped {args.plot_norms}: matplotlib is not installed (pip install matplotlib, or pip install "
+                  "tinygrad_rnn[plot])")
+            return 0
         plot_grad_norms(compare_models(x, impl), path=args.plot_norms,
                         title=f"||dL/dh_t|| over {args.steps} steps, loss on the last step")
         print(f"wrote {args.plot_norms}")
