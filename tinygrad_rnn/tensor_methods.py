@@ -71,7 +71,7 @@ def _dim_index(name, dim, shape):
     return int(dim) % max(ndim, 1)
 
 
-def _tensor_arg(name, other):
+def tensor_arg(name, other):
     """other, when it is a tensor; else the library's TypeError naming the op."""
     if not isinstance(other, TensorMethods):
         raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(other).__name__}")
@@ -180,7 +180,7 @@ class TensorMethods:
 
     def equal(self, other):
         """True when both have the same shape and elements (a Python bool, as torch.equal)."""
-        _tensor_arg("equal", other)
+        tensor_arg("equal", other)
         return tuple(self.shape) == tuple(other.shape) and bool((self == other)._data.all())
 
     def all(self, dim=None, keepdim=False):
@@ -416,10 +416,10 @@ class TensorMethods:
         return ops.Reshape.apply(self, shape=_sizes("view", shape), view=True)
 
     def view_as(self, other):
-        return self.view(_tensor_arg("view_as", other).shape)
+        return self.view(tensor_arg("view_as", other).shape)
 
     def reshape_as(self, other):
-        return self.reshape(_tensor_arg("reshape_as", other).shape)
+        return self.reshape(tensor_arg("reshape_as", other).shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         n = self._data.ndim
@@ -496,7 +496,7 @@ class TensorMethods:
         return ops.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
-        return self.expand(_tensor_arg("expand_as", other).shape)
+        return self.expand(tensor_arg("expand_as", other).shape)
 
     def split(self, split_size_or_sections, dim=None, *, axis=None):
         """Cut along `dim`: an int gives pieces of that size (the last may be smaller), a list the size of
