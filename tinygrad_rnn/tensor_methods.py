@@ -7,6 +7,7 @@ PyTorch's names and argument names come first (dim=, keepdim=); NumPy's spelling
 keep gradients right is tinygrad_rnn/inplace.py's story.
 """
 
+import math
 from collections import namedtuple
 
 from . import backend, dtypes, inplace, ops
@@ -51,6 +52,13 @@ def _sizes(name, sizes):
         if not isinstance(n, int) and not (hasattr(n, "__index__") and not isinstance(n, float)):
             raise ArgumentTypeError(f"{name}: sizes must be ints, got {sizes!r}")
     return tuple(int(n) for n in sizes)
+
+
+def _number(name, what, value):
+    """value as a float, or ArgumentTypeError naming the op."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, backend.np.integer, backend.np.floating)):
+        raise ArgumentTypeError(f"{name}: {what} must be a number, got {type(value).__name__} {value!r}")
+    return float(value)
 
 
 def _keepdim(name, keepdim):
@@ -671,10 +679,16 @@ class TensorMethods:
         return self._overwrite("copy_", src.to(self.device, self.dtype))  # any dtype converts, as PyTorch
 
     def uniform_(self, a=0.0, b=1.0):
+        a, b = _number("uniform_", "from", a), _number("uniform_", "to", b)
+        if not (math.isfinite(a) and math.isfinite(b)) or a > b:
+            raise OpError(f"uniform_: expects a finite range [from, to) with from <= to, got from={a}, to={b}")
         values = backend.rng().uniform(a, b, self.shape).astype(self.dtype)
         return self._overwrite("uniform_", self._make(backend.as_array(values, device=self.device)))
 
     def normal_(self, mean=0.0, std=1.0):
+        mean, std = _number("normal_", "mean", mean), _number("normal_", "std", std)
+        if not std >= 0:
+            raise OpError(f"normal_: expects std >= 0, got std {std}")
         values = backend.rng().normal(mean, std, self.shape).astype(self.dtype)
         return self._overwrite("normal_", self._make(backend.as_array(values, device=self.device)))
 

@@ -126,7 +126,9 @@ class SurfaceMethods(MathMethods):
         dims = sizes_arg("flip", dims)
         index = [slice(None)] * self._data.ndim
         for d in dims:
-            index[dim_index("flip", d, self._data.ndim)] = slice(None, None, -1)
+            d = dim_index("flip", d, self._data.ndim)
+            if self._data.ndim:  # a 0-d tensor flips to itself
+                index[d] = slice(None, None, -1)
         return self[tuple(index)].clone()
 
     def unbind(self, dim=0):
