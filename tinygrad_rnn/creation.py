@@ -43,10 +43,13 @@ def check_size(name, shape, dtype, device):
         count *= n
     nbytes = count * backend.np.dtype(dtype).itemsize
     limit = _memory_bytes()
-    if nbytes >= 2 ** 63 or device != "cuda" and limit is not None and nbytes > limit:
-        raise OpError(f"{name}: cannot allocate a tensor of shape {tuple(shape)} and dtype {backend.np.dtype(dtype)}: "
-                      f"{nbytes / 2 ** 30:.4g} GiB is more than this machine's "
-                      f"{(limit or 0) / 2 ** 30:.4g} GiB of memory")
+    what = f"{name}: cannot allocate a tensor of shape {tuple(shape)} and dtype {backend.np.dtype(dtype)}"
+    if nbytes >= 2 ** 63 or any(n >= 2 ** 63 for n in shape):
+        raise OpError(f"{what}: its size overflows a 64-bit count of bytes (as PyTorch's \"storage size "
+                      "calculation overflowed\")")
+    if device != "cuda" and limit is not None and nbytes > limit:
+        raise OpError(f"{what}: {nbytes / 2 ** 30:.4g} GiB is more than this machine's {limit / 2 ** 30:.4g} GiB "
+                      "of memory")
 
 
 def _new(name, array, requires_grad):

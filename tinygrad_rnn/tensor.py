@@ -11,8 +11,8 @@
                     (views, detach(), .data); every in-place change moves it by one, and a node
                     that saved the old value refuses to backpropagate (tinygrad_rnn/inplace.py)
 
-The many operators and methods live in tensor_methods.py (grouped by kind) and
-tensor_surface.py (more of PyTorch's everyday methods),
+The many operators and methods live in tensor_methods.py (grouped by kind),
+tensor_math.py and tensor_surface.py (more of PyTorch's numerical and everyday methods),
 each one an op from tinygrad_rnn/ops, so the maths lives in one place; this
 file is what a Tensor *is*.
 """

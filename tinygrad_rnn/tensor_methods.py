@@ -7,6 +7,7 @@ PyTorch's names and argument names come first (dim=, keepdim=); NumPy's spelling
 keep gradients right is tinygrad_rnn/inplace.py's story.
 """
 
+import math
 from collections import namedtuple
 
 from . import backend, dtypes, inplace, ops
@@ -53,6 +54,13 @@ def _sizes(name, sizes):
     return tuple(int(n) for n in sizes)
 
 
+def _number(name, what, value):
+    """value as a float, or ArgumentTypeError naming the op."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, backend.np.integer, backend.np.floating)):
+        raise ArgumentTypeError(f"{name}: {what} must be a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
 def _keepdim(name, keepdim):
     """keepdim as a bool, or ArgumentTypeError naming the op (PyTorch's TypeError)."""
     if not isinstance(keepdim, (bool, backend.np.bool_)):
@@ -71,7 +79,7 @@ def _dim_index(name, dim, shape):
     return int(dim) % max(ndim, 1)
 
 
-def _tensor_arg(name, other):
+def tensor_arg(name, other):
     """other, when it is a tensor; else the library's TypeError naming the op."""
     if not isinstance(other, TensorMethods):
         raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(other).__name__}")
@@ -180,7 +188,7 @@ class TensorMethods:
 
     def equal(self, other):
         """True when both have the same shape and elements (a Python bool, as torch.equal)."""
-        _tensor_arg("equal", other)
+        tensor_arg("equal", other)
         return tuple(self.shape) == tuple(other.shape) and bool((self == other)._data.all())
 
     def all(self, dim=None, keepdim=False):
@@ -416,10 +424,10 @@ class TensorMethods:
         return ops.Reshape.apply(self, shape=_sizes("view", shape), view=True)
 
     def view_as(self, other):
-        return self.view(_tensor_arg("view_as", other).shape)
+        return self.view(tensor_arg("view_as", other).shape)
 
     def reshape_as(self, other):
-        return self.reshape(_tensor_arg("reshape_as", other).shape)
+        return self.reshape(tensor_arg("reshape_as", other).shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         n = self._data.ndim
@@ -496,7 +504,7 @@ class TensorMethods:
         return ops.Expand.apply(self, shape=shape)
 
     def expand_as(self, other):
-        return self.expand(_tensor_arg("expand_as", other).shape)
+        return self.expand(tensor_arg("expand_as", other).shape)
 
     def split(self, split_size_or_sections, dim=None, *, axis=None):
         """Cut along `dim`: an int gives pieces of that size (the last may be smaller), a list the size of
@@ -671,10 +679,16 @@ class TensorMethods:
         return self._overwrite("copy_", src.to(self.device, self.dtype))  # any dtype converts, as PyTorch
 
     def uniform_(self, a=0.0, b=1.0):
+        a, b = _number("uniform_", "from", a), _number("uniform_", "to", b)
+        if not (math.isfinite(a) and math.isfinite(b)) or a > b:
+            raise OpError(f"uniform_: expects a finite range [from, to) with from <= to, got from={a}, to={b}")
         values = backend.rng().uniform(a, b, self.shape).astype(self.dtype)
         return self._overwrite("uniform_", self._make(backend.as_array(values, device=self.device)))
 
     def normal_(self, mean=0.0, std=1.0):
+        mean, std = _number("normal_", "mean", mean), _number("normal_", "std", std)
+        if not std >= 0:
+            raise OpError(f"normal_: expects std >= 0, got std {std}")
         values = backend.rng().normal(mean, std, self.shape).astype(self.dtype)
         return self._overwrite("normal_", self._make(backend.as_array(values, device=self.device)))
 
