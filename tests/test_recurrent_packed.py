@@ -214,3 +214,11 @@ def test_proj_size_gradients_pass_gradcheck():
         return out.sum() + (h * c[..., :2]).sum()
 
     assert tr.gradcheck(run, (x, weight_hr))
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"])
+def test_recurrent_modules_take_torch_factory_arguments(device, cls):
+    layer = getattr(nn, cls)(IN, H, device=device, dtype=tr.float64)
+    assert all(p.device == device and p.dtype == tr.float64 for p in layer.parameters())
+    theirs = getattr(torch.nn, cls)(IN, H, dtype=torch.float64)
+    assert [n for n, _ in layer.named_parameters()] == [n for n, _ in theirs.named_parameters()]

@@ -84,7 +84,7 @@ class LSTM(_LSTMMaths, RecurrentBase):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, impl=None):
+                 bidirectional=False, proj_size=0, impl=None, device=None, dtype=None):
         if not isinstance(proj_size, int) or isinstance(proj_size, bool) or proj_size < 0:
             raise OpError(f"LSTM: proj_size should be a positive integer or zero to disable projections, "
                           f"got {proj_size!r}")
@@ -94,7 +94,7 @@ class LSTM(_LSTMMaths, RecurrentBase):
         # the parameter shapes drawn by super().__init__ depend on it, so it is set first
         object.__setattr__(self, "proj_size", proj_size)
         super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
-                         dropout=dropout, bidirectional=bidirectional, impl=impl)
+                         dropout=dropout, bidirectional=bidirectional, impl=impl, device=device, dtype=dtype)
 
     @property
     def _h_size(self):

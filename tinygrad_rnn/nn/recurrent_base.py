@@ -94,6 +94,11 @@ class _RecurrentMixin:
         self.register_parameter(f"bias_ih{suffix}", uniform_parameter((rows,), bound) if bias else None)
         self.register_parameter(f"bias_hh{suffix}", uniform_parameter((rows,), bound) if bias else None)
 
+    def _factory(self, device, dtype):
+        """PyTorch's factory arguments: the parameters drawn (on the host, float32) are then moved and cast."""
+        if device is not None or dtype is not None:
+            self.to(device=device, dtype=dtype)
+
     def _cell_weights(self, suffix):
         return tuple(getattr(self, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
@@ -124,7 +129,7 @@ class RecurrentCellBase(_RecurrentMixin, Module):
     Parameters weight_ih (G*H, input_size), weight_hh (G*H, H), bias_ih, bias_hh (G*H,).
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, impl=None):
+    def __init__(self, input_size, hidden_size, bias=True, impl=None, device=None, dtype=None):
         super().__init__()
         where_ = type(self).__name__
         _check_size(where_, "input_size", input_size, 0)
@@ -132,6 +137,7 @@ class RecurrentCellBase(_RecurrentMixin, Module):
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         self.impl = None if impl is None else check_impl(impl, where_)
         self._make_cell_parameters("", input_size, bias)
+        self._factory(device, dtype)
 
     def forward(self, x, hx=None):
         where_ = type(self).__name__
@@ -186,7 +192,7 @@ class RecurrentBase(_RecurrentMixin, Module):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, impl=None):
+                 bidirectional=False, impl=None, device=None, dtype=None):
         super().__init__()
         where_ = type(self).__name__
         _check_size(where_, "input_size", input_size, 0)
@@ -203,6 +209,7 @@ class RecurrentBase(_RecurrentMixin, Module):
             layer_input = input_size if layer == 0 else self._h_size * directions
             for direction in range(directions):
                 self._make_cell_parameters(self._suffix(layer, direction), layer_input, bias)
+        self._factory(device, dtype)
 
     @property
     def num_directions(self):

@@ -46,8 +46,8 @@ class RNNCell(_RNNMaths, RecurrentCellBase):
     impl: "fused", "composite" or None (the global default, see set_recurrent_impl).
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", impl=None):
-        super().__init__(input_size, hidden_size, bias=bias, impl=impl)
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", impl=None, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias=bias, impl=impl, device=device, dtype=dtype)
         self.nonlinearity = check_nonlinearity("RNNCell", nonlinearity)
 
     def extra_repr(self):
@@ -67,9 +67,9 @@ class RNN(_RNNMaths, RecurrentBase):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, impl=None):
+                 dropout=0.0, bidirectional=False, impl=None, device=None, dtype=None):
         super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
-                         dropout=dropout, bidirectional=bidirectional, impl=impl)
+                         dropout=dropout, bidirectional=bidirectional, impl=impl, device=device, dtype=dtype)
         self.nonlinearity = check_nonlinearity("RNN", nonlinearity)
 
     def extra_repr(self):
