@@ -46,3 +46,8 @@ __version__ = "0.1.0"
 
 # PyTorch's dtype aliases: tr.float, tr.double, tr.half, tr.long, tr.int, tr.short, tr.bool
 half, float, double, short, int, long, bool = float16, float32, float64, int16, int32, int64, bool_  # noqa: A001
+
+# PyTorch features left out on purpose: asking for one says so (absent.py)
+from .absent import absent_getattr  # noqa: E402
+
+__getattr__ = absent_getattr(__name__)

@@ -80,3 +80,8 @@ __all__ += ["GELU", "Transformer", "TransformerEncoder", "TransformerEncoderLaye
 from . import modules  # noqa: E402
 
 __all__ += ["modules"]
+
+# PyTorch layers left out on purpose: asking for one says so (tinygrad_rnn/absent.py)
+from ..absent import absent_getattr  # noqa: E402
+
+__getattr__ = absent_getattr(__name__)
