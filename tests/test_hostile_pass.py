@@ -16,10 +16,11 @@ NAMED = (tr.OpError, tr.GraphError, tr.DeviceError, tr.CheckpointError)
 HOSTILE = [None, "abc", 1.5, -1, 10 ** 20, [], [1.5], (0, 0.5), True, float("nan"), object()]
 SIGNATURE = ("positional argument", "required keyword", "unexpected keyword")
 
-# calls with effects beyond their result: graphs run, files, global switches and generators
+# calls with effects beyond their result (graphs run, files, global switches), and plumbing that
+# takes no tensors (absent_getattr builds the module's __getattr__ from a module name)
 NOT_CALLED = {"backward", "register_hook", "retain_grad", "save", "load", "set_grad_enabled", "no_grad",
               "enable_grad", "inference_mode", "detect_anomaly", "scope", "record_grad_norms", "gradcheck",
-              "observe", "set_printoptions"}
+              "absent_getattr"}
 METHODS = sorted(n for n in dir(tr.Tensor) if not n.startswith("_") and callable(getattr(tr.Tensor, n, None))
                  and n not in NOT_CALLED)
 FUNCTIONS = sorted(n for n in dir(tr) if not n.startswith("_") and callable(getattr(tr, n))

@@ -276,3 +276,21 @@ def test_one_hot_as_torch(device, ids, num_classes):
     theirs = torch.nn.functional.one_hot(torch.tensor(ids, dtype=torch.int64), num_classes)
     assert ours.dtype == tr.int64 and tuple(ours.shape) == tuple(theirs.shape)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_of_two_tensors_are_elementwise_as_torch(name):
+    a, b = DATA, DATA[::-1].copy()
+    ours = getattr(tr, name)(tr.tensor(a), tr.tensor(b))
+    np.testing.assert_array_equal(ours.numpy(), getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy())
+    np.testing.assert_array_equal(getattr(tr.tensor(a), name)(tr.tensor(b)).numpy(), ours.numpy())
+
+
+@pytest.mark.parametrize("constructor, data", [("LongTensor", [1, 2]), ("FloatTensor", [1.5]),
+                                               ("DoubleTensor", [2.0]), ("BoolTensor", [True])])
+def test_isinstance_of_a_typed_constructor_asks_the_dtype_as_torch(constructor, data):
+    for lib in (tr, torch):
+        made = getattr(lib, constructor)(data)
+        assert isinstance(made, getattr(lib, constructor)) and isinstance(made, lib.Tensor)
+        others = [n for n in ("LongTensor", "FloatTensor", "DoubleTensor", "BoolTensor") if n != constructor]
+        assert not any(isinstance(made, getattr(lib, n)) for n in others)

@@ -60,6 +60,7 @@ DIFFERENTIABLE = [
     ("prod_all", lambda x: x.prod(), [(2, 3)], False),
     ("where_method", lambda x: x.where(x > 0, x * 3), [(3, 4)], False),
     ("remainder", lambda a, b: a.remainder(b.abs() + 0.5), [(3, 4), (3, 4)], False),
+    ("fmod", lambda a, b: _lib(a).fmod(a, b.abs() + 0.5), [(3, 4), (3, 4)], False),
     # the rest of the everyday surface, held to the same two checks
     ("view", lambda x: x.view(4, 3) * 2, [(3, 4)], False),
     ("view_as", lambda x: x.view_as(x.new_zeros(12)), [(3, 4)], False),

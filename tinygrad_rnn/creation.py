@@ -253,17 +253,27 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _new("eye", data, requires_grad)
 
 
-def _typed(name, dtype):
-    def make(*data, device=None):
-        """PyTorch's legacy typed constructor: a list (or numbers) as a tensor of this dtype, or sizes."""
+class _TypedTensor(type):
+    """The type of PyTorch's legacy typed constructors: tr.LongTensor([1, 2]) makes an int64 Tensor,
+    and isinstance(t, tr.LongTensor) asks whether t is an int64 tensor, as in PyTorch."""
+
+    def __call__(cls, *data, device=None):
         if data and all(type(n) is int for n in data):
-            return zeros(*data, dtype=dtype, device=device)
+            return zeros(*data, dtype=cls.dtype, device=device)
         if len(data) != 1:
-            raise OpError(f"{name}: expected one list of numbers or sizes as ints, got {data!r}")
-        return tensor(data[0], dtype=dtype, device=device)
-    make.__name__ = name
-    make.dtype = dtype  # t.type(tr.DoubleTensor) reads it
-    return make
+            raise OpError(f"{cls.__name__}: expected one list of numbers or sizes as ints, got {data!r}")
+        return tensor(data[0], dtype=cls.dtype, device=device)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'tr.{cls.__name__}'>"
+
+
+def _typed(name, dtype):
+    return _TypedTensor(name, (), {"dtype": dtype, "__doc__": f"A {backend.np.dtype(dtype)} tensor from a list, "
+                                   "or zeros of the given sizes (PyTorch's legacy constructor)."})
 
 
 FloatTensor = _typed("FloatTensor", dtypes.float32)

@@ -167,9 +167,11 @@ class MathMethods(TensorMethods):
         return self - other * self.floor_divide(other)
 
     def fmod(self, other):
-        """self - other * trunc(self / other): the sign of self, as C's fmod."""
-        return self._raw_pair(other, "fmod", reverse=False) if not self.requires_grad else \
-            self - other * (self.detach() / other).trunc()
+        """self - other * trunc(self / other): the sign of self, as C's fmod;
+        d self = g, d other = -g trunc(self / other)."""
+        if not (self.requires_grad or getattr(other, "requires_grad", False)):
+            return self._raw_pair(other, "fmod", reverse=False)
+        return self - other * (self.detach() / other).detach().trunc()
 
     def __floordiv__(self, other): return self.floor_divide(other)
     def __rfloordiv__(self, other): return self._raw_pair(other, "floor_divide", reverse=True)

@@ -13,7 +13,6 @@ reshape and expand), so its gradient comes from ops already checked.
 """
 
 import math
-import types
 from collections import namedtuple
 
 from . import backend, dtypes
@@ -91,7 +90,7 @@ class SurfaceMethods(MathMethods):
             return super().type()
         if isinstance(dtype, str):
             dtype = _dtype_from_type_name(dtype)
-        elif isinstance(dtype, types.FunctionType) and hasattr(dtype, "dtype"):  # tr.LongTensor and friends
+        elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), type):  # tr.LongTensor and friends
             dtype = dtype.dtype
         return self.to(dtype)
 
