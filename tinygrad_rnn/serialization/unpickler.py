@@ -92,7 +92,14 @@ class Private:
     must not be returned themselves."""
 
 
-PRIVATE = (_set, _bytearray, _complex, _encode, _ordered_dict, _counter)
+def _size(dims=()):
+    """tr.Size (a checkpoint holding x.size()) as the tuple of ints it is."""
+    if type(dims) not in (list, tuple) or not all(type(n) is int for n in dims):
+        raise CheckpointError("Size() of something other than a tuple of ints")
+    return tuple(dims)
+
+
+PRIVATE = (_set, _bytearray, _complex, _encode, _ordered_dict, _counter, _size)
 DEFAULT_GLOBALS = {  # each with its arguments checked: OrderedDict(pairs) would hash any key
     "collections.OrderedDict": _ordered_dict,
     "collections.Counter": _counter,
@@ -100,6 +107,7 @@ DEFAULT_GLOBALS = {  # each with its arguments checked: OrderedDict(pairs) would
     "builtins.bytearray": _bytearray,
     "builtins.complex": _complex,
     "_codecs.encode": _encode,
+    "tinygrad_rnn.tensor_surface.Size": _size,
 }
 
 
