@@ -302,3 +302,12 @@ def test_a_size_in_a_checkpoint_loads_back_as_its_tuple():
     tr.save({"shape": tr.zeros(2, 3).size()}, buffer)
     buffer.seek(0)
     assert tr.load(buffer) == {"shape": (2, 3)}
+
+
+def test_a_device_in_a_checkpoint_loads_back_as_the_device():
+    import io
+    buffer = io.BytesIO()
+    tr.save({"device": tr.zeros(1).device, "named": tr.device("cpu")}, buffer)
+    buffer.seek(0)
+    loaded = tr.load(buffer)
+    assert loaded == {"device": "cpu", "named": "cpu"} and loaded["device"].type == "cpu"

@@ -99,7 +99,15 @@ def _size(dims=()):
     return tuple(dims)
 
 
-PRIVATE = (_set, _bytearray, _complex, _encode, _ordered_dict, _counter, _size)
+def _device(kind):
+    """tr.device (a checkpoint holding x.device) as the device it names: "cpu" or "cuda"."""
+    if kind not in ("cpu", "cuda"):
+        raise CheckpointError("device() of something other than 'cpu' or 'cuda'")
+    from ..devices import KNOWN  # the devices themselves, not a class a file could choose
+    return KNOWN[kind]
+
+
+PRIVATE = (_set, _bytearray, _complex, _encode, _ordered_dict, _counter, _size, _device)
 DEFAULT_GLOBALS = {  # each with its arguments checked: OrderedDict(pairs) would hash any key
     "collections.OrderedDict": _ordered_dict,
     "collections.Counter": _counter,
@@ -108,6 +116,7 @@ DEFAULT_GLOBALS = {  # each with its arguments checked: OrderedDict(pairs) would
     "builtins.complex": _complex,
     "_codecs.encode": _encode,
     "tinygrad_rnn.tensor_surface.Size": _size,
+    "tinygrad_rnn.devices.device": _device,
 }
 
 
