@@ -294,3 +294,20 @@ def test_isinstance_of_a_typed_constructor_asks_the_dtype_as_torch(constructor, 
         assert isinstance(made, getattr(lib, constructor)) and isinstance(made, lib.Tensor)
         others = [n for n in ("LongTensor", "FloatTensor", "DoubleTensor", "BoolTensor") if n != constructor]
         assert not any(isinstance(made, getattr(lib, n)) for n in others)
+
+
+def test_a_size_in_a_checkpoint_loads_back_as_its_tuple():
+    import io
+    buffer = io.BytesIO()
+    tr.save({"shape": tr.zeros(2, 3).size()}, buffer)
+    buffer.seek(0)
+    assert tr.load(buffer) == {"shape": (2, 3)}
+
+
+def test_a_device_in_a_checkpoint_loads_back_as_the_device():
+    import io
+    buffer = io.BytesIO()
+    tr.save({"device": tr.zeros(1).device, "named": tr.device("cpu")}, buffer)
+    buffer.seek(0)
+    loaded = tr.load(buffer)
+    assert loaded == {"device": "cpu", "named": "cpu"} and loaded["device"].type == "cpu"

@@ -35,7 +35,7 @@ from .functions_surface import broadcast_to, cosh, count_nonzero, diag, divide, 
 from .functions_surface import less, less_equal, logical_and, logical_not, logical_or, logical_xor, masked_select
 from .functions_surface import moveaxis, movedim, multiply, mv, nan_to_num, narrow, negative, nonzero, not_equal, outer
 from .functions_surface import repeat_interleave, roll, select, sinh, subtract, swapaxes, swapdims, tan, true_divide
-from .functions_surface import unflatten, unique
+from .functions_surface import einsum, unflatten, unique
 from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
 
 # ---- torch.utils.data and torch.Generator ---------------------------------------------

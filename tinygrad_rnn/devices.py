@@ -36,6 +36,9 @@ class device(str):
     def __repr__(self):
         return f"device(type='{self}'{', index=0' if self == 'cuda' else ''})"
 
+    def __reduce__(self):  # device("cuda"): the loaders allow this one name, as PyTorch's allow torch.device
+        return device, (str(self),)
+
 
 CPU, CUDA = device("cpu"), device("cuda")
 KNOWN = {"cpu": CPU, "cuda": CUDA}

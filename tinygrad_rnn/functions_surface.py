@@ -9,7 +9,7 @@ tr.get_default_dtype, tr.result_type, tr.promote_types, tr.allclose, tr.Size.
 
 import builtins
 
-from . import backend, dtypes
+from . import backend, dtypes, ops
 from .autograd import no_grad, set_grad_enabled
 from .errors import ArgumentTypeError, OpError
 from .tensor import Tensor
@@ -44,6 +44,23 @@ floor_divide, remainder, fmod = _method("floor_divide"), _method("remainder"), _
     "swapaxes", "broadcast_to", "dot", "outer", "mv", "select", "movedim", "moveaxis", "unflatten", "roll",
     "repeat_interleave", "masked_select", "nonzero", "argwhere", "count_nonzero", "diag", "logical_and", "logical_or",
     "logical_xor", "logical_not", "isclose", "nan_to_num", "unique", "bincount", "bernoulli", "narrow"))
+
+
+def einsum(equation, *operands):
+    """Sums of products named by subscripts, as torch.einsum ("bij,bjk->bik", "i,j->ij", "...ij->...ji");
+    operands may also come as one list. All must share one dtype and device, as in PyTorch."""
+    from .ops.einsum import parse
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise OpError("einsum: expected at least one operand")
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise ArgumentTypeError(f"einsum: operand #{i} is a {type(t).__name__}, expected a Tensor")
+    if len({t.dtype for t in operands}) > 1:
+        raise OpError(f"einsum: the operands must share one dtype, got {', '.join(str(t.dtype) for t in operands)}")
+    inputs, output = parse(equation, [t.shape for t in operands])
+    return ops.Einsum.apply(*operands, inputs=inputs, output=output)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):

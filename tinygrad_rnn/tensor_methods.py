@@ -75,7 +75,7 @@ def _dim_index(name, dim, shape):
         raise ArgumentTypeError(f"{name}: dim must be an int, got {dim!r}")
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise DimError(f"{name}: dim {dim} is out of range for a tensor of shape {tuple(shape)} "
-                      f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
+                       f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
     return int(dim) % max(ndim, 1)
 
 
@@ -104,7 +104,7 @@ class TensorMethods:
             other = self._make(backend.as_array(other, device=self.device))
         else:
             raise ArgumentTypeError(f"{op}: cannot use an input of type {type(other).__name__}; "
-                          "expected a Tensor, an array or a number")
+                                    "expected a Tensor, an array or a number")
         return other if other._data.dtype == dtype else ops.Cast.apply(other, dtype=dtype)
 
     def _binary(self, other, op, reverse=False, floating=False):
@@ -223,7 +223,7 @@ class TensorMethods:
     def __index__(self):
         if self._data.size != 1 or self._data.dtype.kind not in "iub":
             raise ArgumentTypeError(f"index: only a one-element integer tensor can be used as an index, got shape "
-                          f"{tuple(self.shape)} and dtype {self.dtype}")
+                                    f"{tuple(self.shape)} and dtype {self.dtype}")
         return int(self.item())
 
     def __format__(self, spec):
@@ -477,7 +477,7 @@ class TensorMethods:
             raise ArgumentTypeError(f"unsqueeze: dim must be an int, got {dim!r}")
         if not -n - 1 <= dim <= n:
             raise DimError(f"unsqueeze: dim {dim!r} is out of range for a tensor of shape {tuple(self.shape)} "
-                          f"(expected {-n - 1} to {n})")
+                           f"(expected {-n - 1} to {n})")
         shape = list(self.shape)
         shape.insert(dim if dim >= 0 else n + dim + 1, 1)
         return self.reshape(tuple(shape))

@@ -44,6 +44,9 @@ class Size(tuple):
     def __repr__(self):
         return f"tr.Size({list(self)})"
 
+    def __reduce__(self):  # the loaders allow this one name, as PyTorch's allow torch.Size
+        return Size, (tuple(self),)
+
 
 class SurfaceMethods(MathMethods):
     __slots__ = ()

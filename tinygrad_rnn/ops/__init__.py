@@ -12,6 +12,7 @@ from .write import Overwrite, SetItem, ViewUpdate
 
 # ---- PyTorch's surface: running sums, more pointwise functions ----
 from .cumsum import Cumsum
+from .einsum import Einsum
 from .elementwise import Acos, Asin, Atan, Cosh, Expm1, Log1p, Maximum, Minimum, Rounding, Sinh, Tan
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "Reshape", "Transpose", "Expand", "GetItem", "Concat", "Stack", "Split", "Where", "Gather", "Scatter",
     "SetItem", "Overwrite", "ViewUpdate", "index_arrays", "along", "stable_sigmoid", "normalize_axes",
     "Cumsum", "Maximum", "Minimum", "Log1p", "Expm1", "Rounding", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh",
+    "Einsum",
 ]

@@ -92,7 +92,22 @@ class Private:
     must not be returned themselves."""
 
 
-PRIVATE = (_set, _bytearray, _complex, _encode, _ordered_dict, _counter)
+def _size(dims=()):
+    """tr.Size (a checkpoint holding x.size()) as the tuple of ints it is."""
+    if type(dims) not in (list, tuple) or not all(type(n) is int for n in dims):
+        raise CheckpointError("Size() of something other than a tuple of ints")
+    return tuple(dims)
+
+
+def _device(kind):
+    """tr.device (a checkpoint holding x.device) as the device it names: "cpu" or "cuda"."""
+    if kind not in ("cpu", "cuda"):
+        raise CheckpointError("device() of something other than 'cpu' or 'cuda'")
+    from ..devices import KNOWN  # the devices themselves, not a class a file could choose
+    return KNOWN[kind]
+
+
+PRIVATE = (_set, _bytearray, _complex, _encode, _ordered_dict, _counter, _size, _device)
 DEFAULT_GLOBALS = {  # each with its arguments checked: OrderedDict(pairs) would hash any key
     "collections.OrderedDict": _ordered_dict,
     "collections.Counter": _counter,
@@ -100,6 +115,8 @@ DEFAULT_GLOBALS = {  # each with its arguments checked: OrderedDict(pairs) would
     "builtins.bytearray": _bytearray,
     "builtins.complex": _complex,
     "_codecs.encode": _encode,
+    "tinygrad_rnn.tensor_surface.Size": _size,
+    "tinygrad_rnn.devices.device": _device,
 }
 
 
