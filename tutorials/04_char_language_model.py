@@ -22,6 +22,7 @@
 import math
 
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import autograd, data, nn, optim
@@ -32,7 +33,7 @@ args = common.parse_args(__doc__, name="04_char_language_model")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
 rng = np.random.default_rng(args.seed)
-results = {"exercises": {}}   # each exercise's check: True once it passes
+results = {}
 print(f"device {device}, quick {args.quick}, figures and results.json in {args.out}")
 
 # %%
@@ -242,9 +243,9 @@ if plt is not None:
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run its cell again: the check after it says
-# "passed", says the exercise is not done yet, or raises an AssertionError saying what is
-# wrong. Worked solutions: `tutorials/solutions/04_char_language_model.py`.
+# Fill in each `exercise_...` function, then run the cell at the end: it calls each
+# `check_...` on your function and says "passed", "unfinished" or what was wrong.
+# Worked solutions: `tutorials/solutions/04_char_language_model.py`.
 #
 # **1. Temperature.** Write `exercise_temperature_probs(logits, temperature)`: the
 # probabilities softmax(logits / temperature) of a 1-D NumPy array, computed so that
@@ -256,11 +257,6 @@ def exercise_temperature_probs(logits, temperature):
 
 
 def check_temperature_probs(fn):
-    try:
-        fn(np.zeros(2), 1.0)
-    except NotImplementedError:
-        print("exercise temperature_probs: not done yet (fill in exercise_temperature_probs)")
-        return False
     logits = np.array([2.0, 1.0, 0.1, -1.0])
     for temperature in (0.5, 1.0, 2.0):
         want = tr.tensor(logits / temperature).softmax(dim=-1).numpy()
@@ -269,11 +265,6 @@ def check_temperature_probs(fn):
     big = np.asarray(fn(np.array([1000.0, 999.0]), 1.0))
     assert np.all(np.isfinite(big)) and np.allclose(big, [1 / (1 + math.exp(-1)), 1 / (1 + math.e)]), \
         "temperature_probs: logits of 1000 overflow (subtract the largest logit first)"
-    print("exercise temperature_probs: passed")
-    return True
-
-
-results["exercises"]["temperature_probs"] = check_temperature_probs(exercise_temperature_probs)
 
 
 # %% [markdown]
@@ -286,22 +277,12 @@ def exercise_bits_per_char(logits, targets):
 
 
 def check_bits_per_char(fn):
-    try:
-        fn(np.zeros((1, 2)), np.zeros(1, dtype=int))
-    except NotImplementedError:
-        print("exercise bits_per_char: not done yet (fill in exercise_bits_per_char)")
-        return False
     rng = np.random.default_rng(7)
     logits, targets = rng.standard_normal((50, 6)) * 3, rng.integers(0, 6, size=50)
     nats = nn.functional.cross_entropy(tr.tensor(logits), tr.tensor(targets)).item()
     got = float(fn(logits, targets))
     assert math.isclose(got, nats / math.log(2), rel_tol=1e-9), \
         f"bits_per_char: {got:.6f}, expected {nats / math.log(2):.6f} (cross-entropy in nats / ln 2)"
-    print("exercise bits_per_char: passed")
-    return True
-
-
-results["exercises"]["bits_per_char"] = check_bits_per_char(exercise_bits_per_char)
 
 
 # %% [markdown]
@@ -317,11 +298,6 @@ def exercise_streams(ids, batch, seq_len):
 
 
 def check_streams(fn):
-    try:
-        fn(np.arange(10), 2, 2)
-    except NotImplementedError:
-        print("exercise streams: not done yet (fill in exercise_streams)")
-        return False
     ids = np.arange(103)
     got = list(fn(ids, 4, 5))
     assert len(got) == 5, f"streams(103 ids, batch 4, seq_len 5): {len(got)} windows, expected 5 " \
@@ -334,12 +310,10 @@ def check_streams(fn):
             assert np.array_equal(x[:, 0], np.asarray(got[k - 1][0])[:, -1] + 1), \
                 f"streams: window {k} does not continue window {k - 1} row by row"
     assert len(set(np.asarray(got[0][0])[:, 0])) == 4, "streams: the rows must start at different places"
-    print("exercise streams: passed")
-    return True
 
 
-results["exercises"]["streams"] = check_streams(exercise_streams)
-
+# %%
+results["exercises"] = exercise_checks.run(globals())
 
 # %%
 common.finish(args, results)
