@@ -1,15 +1,6 @@
-"""The exercises of tutorials 1-4: every check passes its worked solution, reports an unfilled
-stub as not done, and fails a wrong answer (so a learner's check can be trusted both ways).
+"""The exercises of tutorials 1-4: every check passes its worked solution, reads an unfilled
+stub as unfinished, and fails a wrong answer (so a learner's check can be trusted both ways)."""
 
-A tutorial's exercise is `exercise_<name>` (raising NotImplementedError("exercise") until
-filled in) beside `check_<name>(fn)`, which returns True on a right answer, prints "not done
-yet" and returns False on the stub, and raises AssertionError on a wrong answer. Solutions
-live in tutorials/solutions/<the tutorial's file name>. The checks use only the tutorial's
-imports and definitions, so these tests load those without running the training cells.
-"""
-
-import ast
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -17,34 +8,12 @@ import numpy as np
 import pytest
 
 TUTORIALS = Path(__file__).resolve().parents[1] / "tutorials"
+sys.path.insert(0, str(TUTORIALS))
+
+import exercise_checks  # noqa: E402  (tutorials/ is not a package)
+
 NAMES = ["01_tensors_and_autograd.py", "02_rnn_and_bptt.py", "03_sunspots_forecasting.py",
          "04_char_language_model.py"]
-
-
-def definitions(name):
-    """The tutorial's imports, functions and classes, run in a fresh namespace (no training cell)."""
-    path = TUTORIALS / name
-    tree = ast.parse(path.read_text(), str(path))
-    kept = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))]
-    namespace = {"__name__": f"tutorial_{path.stem}"}
-    sys.path.insert(0, str(TUTORIALS))             # `import common`
-    try:
-        exec(compile(ast.Module(kept, []), str(path), "exec"), namespace)
-    finally:
-        sys.path.remove(str(TUTORIALS))
-    return namespace
-
-
-def solutions(name):
-    path = TUTORIALS / "solutions" / name
-    spec = importlib.util.spec_from_file_location(f"solutions_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def exercise_names(namespace):
-    return [k[len("exercise_"):] for k in namespace if k.startswith("exercise_")]
 
 
 def _sigmoid(x):
@@ -113,43 +82,48 @@ WRONG = {
 
 @pytest.fixture(scope="module", params=NAMES)
 def tutorial(request):
-    return request.param, definitions(request.param), solutions(request.param)
+    return request.param, exercise_checks.load(request.param), exercise_checks.solutions(request.param)
 
 
-def test_each_tutorial_ends_with_two_to_four_exercises_each_with_a_check_and_a_solution(tutorial):
-    name, namespace, solved = tutorial
-    names = exercise_names(namespace)
+def test_each_tutorial_ends_with_two_to_four_exercises_each_with_a_solution(tutorial):
+    name, namespace, solutions = tutorial
+    names = exercise_checks.exercise_names(namespace)
     assert 2 <= len(names) <= 4, names
     for n in names:
-        assert callable(namespace.get("check_" + n)), f"{name}: exercise_{n} has no check_{n}"
-        assert callable(getattr(solved, "exercise_" + n, None)), f"{name}: no solution for {n}"
+        assert callable(getattr(solutions, "exercise_" + n, None)), f"{name}: no solution for {n}"
 
 
-def test_the_unfilled_stubs_are_reported_not_done(tutorial, capsys):
+def test_the_unfilled_stubs_read_unfinished(tutorial):
     _, namespace, _ = tutorial
-    for n in exercise_names(namespace):
-        assert namespace["check_" + n](namespace["exercise_" + n]) is False, n
-        assert f"exercise {n}: not done yet" in capsys.readouterr().out
+    for n in exercise_checks.exercise_names(namespace):
+        assert exercise_checks.status(namespace["check_" + n], namespace["exercise_" + n]) == "unfinished", n
 
 
-def test_the_solutions_pass_their_checks(tutorial, capsys):
-    _, namespace, solved = tutorial
-    for n in exercise_names(namespace):
-        assert namespace["check_" + n](getattr(solved, "exercise_" + n)) is True, n
-        assert f"exercise {n}: passed" in capsys.readouterr().out
+def test_the_solutions_pass_their_checks(tutorial):
+    _, namespace, solutions = tutorial
+    for n in exercise_checks.exercise_names(namespace):
+        assert exercise_checks.status(namespace["check_" + n], getattr(solutions, "exercise_" + n)) == "passed", n
 
 
 @pytest.mark.parametrize("name, exercise", sorted(WRONG))
 def test_a_wrong_answer_fails_its_check(name, exercise):
-    check = definitions(name)["check_" + exercise]
-    with np.errstate(all="ignore"), pytest.raises(AssertionError, match=exercise):   # some wrong answers overflow
-        check(WRONG[name, exercise])
+    namespace = exercise_checks.load(name)
+    with np.errstate(all="ignore"):    # some wrong answers overflow, which is the point
+        assert exercise_checks.status(namespace["check_" + exercise], WRONG[name, exercise]).startswith("wrong: ")
 
 
 def test_every_exercise_has_a_wrong_answer_tested():
     for name in NAMES:
-        for n in exercise_names(definitions(name)):
+        for n in exercise_checks.exercise_names(exercise_checks.load(name)):
             assert (name, n) in WRONG, (name, n)
+
+
+def test_a_crashing_answer_reads_wrong_with_its_error():
+    def check(fn):
+        fn()
+    assert exercise_checks.status(check, lambda: 1 / 0) == "wrong: ZeroDivisionError: division by zero"
+    assert exercise_checks.status(check, lambda: (_ for _ in ()).throw(NotImplementedError("mine"))) \
+        == "wrong: NotImplementedError: mine"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -164,6 +138,4 @@ def test_the_tutorial_works_cell_by_cell_at_top_level(name):
 def test_the_exercises_sit_in_cells_of_their_own_after_an_exercises_heading(name):
     text = (TUTORIALS / name).read_text()
     heading = text.index("# ## Exercises")
-    assert text.index("def exercise_") > heading
-    for n in exercise_names(definitions(name)):
-        assert f'results["exercises"]["{n}"] = check_{n}(exercise_{n})' in text[heading:], n
+    assert text.index("def exercise_") > heading and "exercise_checks.run(globals())" in text[heading:]

@@ -48,8 +48,8 @@ def test_01_autograd_matches_numerical_gradients_and_fits(tmp_path):
     assert "already backpropagated" in r["freed_graph_error"] and "retain_graph=True" in r["freed_graph_error"]
     assert r["held_graph_nodes"] >= 20                        # twenty graphs kept alive by one Tensor
     assert "modified in place" in r["inplace_error"]
-    assert r["exercises"] == dict.fromkeys(["sum_to_shape", "sigmoid_backward", "numerical_gradient"], False)
-    assert "exercise sum_to_shape: not done yet" in out
+    assert r["exercises"] == dict.fromkeys(["sum_to_shape", "sigmoid_backward", "numerical_gradient"], "unfinished")
+    assert "exercise sum_to_shape: unfinished" in out
 
 
 def test_02_rnn_gradients_vanish_and_explode_and_bptt_learns(tmp_path):
@@ -63,7 +63,7 @@ def test_02_rnn_gradients_vanish_and_explode_and_bptt_learns(tmp_path):
     assert 0.4 < r["default_rnn_factor"] < 0.75
     # a default LSTM decays like the RNN over 30 steps; a forget-gate bias of 2 keeps far more
     assert r["lstm_ratio"]["default"] < 1e-4 and r["lstm_ratio"]["forget bias 2"] > 1e-3
-    assert set(r["exercises"].values()) == {False} and len(r["exercises"]) == 3
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_03_recurrent_forecasts_beat_the_seasonal_naive_baseline(tmp_path):
@@ -80,7 +80,7 @@ def test_03_recurrent_forecasts_beat_the_seasonal_naive_baseline(tmp_path):
         assert low <= r["versus_best_baseline"][model]["gap"] <= high
     assert r["best_baseline"] == "linear AR(11)"
     assert r["batch_first_last_step_is_h_n"] and r["state_dict_reference_moved"]
-    assert set(r["exercises"].values()) == {False} and len(r["exercises"]) == 3
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_04_char_model_beats_the_unigram_bits_per_char(tmp_path):
@@ -96,7 +96,7 @@ def test_04_char_model_beats_the_unigram_bits_per_char(tmp_path):
     assert r["carry: no detach, retain_graph=True, no update"]["error"] is None and grown == sorted(set(grown))
     tbptt = r["carry: detach_state (TBPTT)"]
     assert tbptt["error"] is None and len(set(tbptt["graph_nodes"])) == 1 and tbptt["graph_nodes"][0] == grown[0]
-    assert set(r["exercises"].values()) == {False} and len(r["exercises"]) == 3
+    assert set(r["exercises"].values()) == {"unfinished"} and len(r["exercises"]) == 3
 
 
 def test_05_gated_cells_solve_adding_and_copy_beyond_the_baselines(tmp_path):

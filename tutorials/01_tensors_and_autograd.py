@@ -17,6 +17,7 @@
 import math
 
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import autograd, viz
@@ -26,7 +27,7 @@ from tinygrad_rnn.backend import np
 args = common.parse_args(__doc__, name="01_tensors_and_autograd")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
-results = {"exercises": {}}   # each exercise's check: True once it passes
+results = {}
 print(f"device {device}, quick {args.quick}, figures and results.json in {args.out}")
 
 # %% [markdown]
@@ -265,9 +266,9 @@ if plt is not None:
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run its cell again: the check after it says
-# "passed", says the exercise is not done yet, or raises an AssertionError saying what is
-# wrong. Worked solutions: `tutorials/solutions/01_tensors_and_autograd.py`.
+# Fill in each `exercise_...` function, then run the cell at the end: it calls each
+# `check_...` on your function and says "passed", "unfinished" or what was wrong.
+# Worked solutions: `tutorials/solutions/01_tensors_and_autograd.py`.
 #
 # **1. Undo broadcasting.** Write `exercise_sum_to_shape(grad, shape)`: given the gradient
 # of a broadcast result (a NumPy array) and the shape of the input that was broadcast,
@@ -280,11 +281,6 @@ def exercise_sum_to_shape(grad, shape):
 
 
 def check_sum_to_shape(fn):
-    try:
-        fn(np.ones((2, 3)), (3,))
-    except NotImplementedError:
-        print("exercise sum_to_shape: not done yet (fill in exercise_sum_to_shape)")
-        return False
     rng = np.random.default_rng(1)
     for big, small in [((4, 3), (3,)), ((4, 3), (1, 3)), ((2, 4, 3), (4, 1)), ((5,), (5,)), ((2, 3), ())]:
         a = tr.tensor(rng.standard_normal(big), requires_grad=True)
@@ -294,11 +290,6 @@ def check_sum_to_shape(fn):
         got = np.asarray(fn(upstream, small))
         assert got.shape == small, f"sum_to_shape(grad {big}, {small}): shape {got.shape}, expected {small}"
         assert np.allclose(got, c.grad.numpy()), f"sum_to_shape(grad {big}, {small}): values differ from autograd"
-    print("exercise sum_to_shape: passed")
-    return True
-
-
-results["exercises"]["sum_to_shape"] = check_sum_to_shape(exercise_sum_to_shape)
 
 
 # %% [markdown]
@@ -312,11 +303,6 @@ def exercise_sigmoid_backward(x, grad_out):
 
 
 def check_sigmoid_backward(fn):
-    try:
-        fn(np.zeros(2), np.ones(2))
-    except NotImplementedError:
-        print("exercise sigmoid_backward: not done yet (fill in exercise_sigmoid_backward)")
-        return False
     rng = np.random.default_rng(2)
     x, grad_out = rng.standard_normal((3, 4)) * 3, rng.standard_normal((3, 4))
     t = tr.tensor(x, requires_grad=True)
@@ -324,11 +310,6 @@ def check_sigmoid_backward(fn):
     got = np.asarray(fn(x, grad_out))
     assert got.shape == x.shape, f"sigmoid_backward: shape {got.shape}, expected {x.shape}"
     assert np.allclose(got, t.grad.numpy()), "sigmoid_backward: values differ from autograd's"
-    print("exercise sigmoid_backward: passed")
-    return True
-
-
-results["exercises"]["sigmoid_backward"] = check_sigmoid_backward(exercise_sigmoid_backward)
 
 
 # %% [markdown]
@@ -342,11 +323,6 @@ def exercise_numerical_gradient(f, x, eps=1e-6):
 
 
 def check_numerical_gradient(fn):
-    try:
-        fn(lambda v: 0.0, np.zeros(2), 1e-6)
-    except NotImplementedError:
-        print("exercise numerical_gradient: not done yet (fill in exercise_numerical_gradient)")
-        return False
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3))
     kept = x.copy()
@@ -354,12 +330,10 @@ def check_numerical_gradient(fn):
     assert np.array_equal(x, kept), "numerical_gradient: x was changed"
     assert got.shape == x.shape, f"numerical_gradient: shape {got.shape}, expected {x.shape}"
     assert np.allclose(got, np.cos(x) * x + np.sin(x), atol=1e-7), "numerical_gradient: far from d(x sin x)/dx"
-    print("exercise numerical_gradient: passed")
-    return True
 
 
-results["exercises"]["numerical_gradient"] = check_numerical_gradient(exercise_numerical_gradient)
-
+# %%
+results["exercises"] = exercise_checks.run(globals())
 
 # %%
 common.finish(args, results)

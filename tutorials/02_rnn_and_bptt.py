@@ -21,6 +21,7 @@
 import math
 
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import data, nn, optim, viz
@@ -30,7 +31,7 @@ from tinygrad_rnn.backend import np
 args = common.parse_args(__doc__, name="02_rnn_and_bptt")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
-results = {"exercises": {}}   # each exercise's check: True once it passes
+results = {}
 print(f"device {device}, quick {args.quick}, figures and results.json in {args.out}")
 
 # %% [markdown]
@@ -321,9 +322,9 @@ if plt is not None:
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run its cell again: the check after it says
-# "passed", says the exercise is not done yet, or raises an AssertionError saying what is
-# wrong. Worked solutions: `tutorials/solutions/02_rnn_and_bptt.py`.
+# Fill in each `exercise_...` function, then run the cell at the end: it calls each
+# `check_...` on your function and says "passed", "unfinished" or what was wrong.
+# Worked solutions: `tutorials/solutions/02_rnn_and_bptt.py`.
 #
 # **1. One step's factor.** Write `exercise_step_jacobian(h_t, W_hh)`: for one example, with
 # h_t = tanh(a_t) (H,) and W_hh (H, H), return the Jacobian dh_t/dh_{t-1} (H, H), the matrix
@@ -335,11 +336,6 @@ def exercise_step_jacobian(h_t, W_hh):
 
 
 def check_step_jacobian(fn):
-    try:
-        fn(np.zeros(2), np.eye(2))
-    except NotImplementedError:
-        print("exercise step_jacobian: not done yet (fill in exercise_step_jacobian)")
-        return False
     rng = np.random.default_rng(4)
     H = 5
     W_hh, W_x = rng.standard_normal((H, H)), rng.standard_normal(H)
@@ -351,11 +347,6 @@ def check_step_jacobian(fn):
         h_prev.grad = None
         h_t[i].backward(retain_graph=True)
         assert np.allclose(got[i], h_prev.grad.numpy()), f"step_jacobian: row {i} (dh_t[{i}]/dh_(t-1)) differs"
-    print("exercise step_jacobian: passed")
-    return True
-
-
-results["exercises"]["step_jacobian"] = check_step_jacobian(exercise_step_jacobian)
 
 
 # %% [markdown]
@@ -370,11 +361,6 @@ def exercise_relu_bptt(xs, W_ih, W_hh, b):
 
 
 def check_relu_bptt(fn):
-    try:
-        fn(np.zeros((1, 1, 1)), np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1))
-    except NotImplementedError:
-        print("exercise relu_bptt: not done yet (fill in exercise_relu_bptt)")
-        return False
     rng = np.random.default_rng(5)
     T, B, n_in, H = 5, 3, 2, 4
     xs = rng.standard_normal((T, B, n_in))
@@ -390,11 +376,6 @@ def check_relu_bptt(fn):
         mine = np.asarray(mine)
         assert mine.shape == leaf.shape, f"relu_bptt: {name} has shape {mine.shape}, expected {tuple(leaf.shape)}"
         assert np.allclose(mine, leaf.grad.numpy()), f"relu_bptt: {name} differs from autograd's"
-    print("exercise relu_bptt: passed")
-    return True
-
-
-results["exercises"]["relu_bptt"] = check_relu_bptt(exercise_relu_bptt)
 
 
 # %% [markdown]
@@ -408,11 +389,6 @@ def exercise_set_forget_bias(lstm, value):
 
 
 def check_set_forget_bias(fn):
-    try:
-        fn(nn.LSTM(1, 1), 1.0)
-    except NotImplementedError:
-        print("exercise set_forget_bias: not done yet (fill in exercise_set_forget_bias)")
-        return False
     lstm = nn.LSTM(2, 3)
     before = {k: v.numpy().copy() for k, v in lstm.state_dict().items()}
     fn(lstm, 1.5)
@@ -424,12 +400,10 @@ def check_set_forget_bias(fn):
             assert np.array_equal(after[k][rows], before[k][rows]), f"set_forget_bias: the {gate} gate's {k} changed"
     for k in ("weight_ih_l0", "weight_hh_l0"):
         assert np.array_equal(after[k], before[k]), f"set_forget_bias: {k} changed"
-    print("exercise set_forget_bias: passed")
-    return True
 
 
-results["exercises"]["set_forget_bias"] = check_set_forget_bias(exercise_set_forget_bias)
-
+# %%
+results["exercises"] = exercise_checks.run(globals())
 
 # %%
 common.finish(args, results)

@@ -24,6 +24,7 @@
 
 # %%
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import data, nn, optim
@@ -33,7 +34,7 @@ from tinygrad_rnn.backend import np
 args = common.parse_args(__doc__, name="03_sunspots_forecasting")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
-results = {"exercises": {}}   # each exercise's check: True once it passes
+results = {}
 print(f"device {device}, quick {args.quick}, figures and results.json in {args.out}")
 
 # %%
@@ -262,9 +263,9 @@ if plt is not None:
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run its cell again: the check after it says
-# "passed", says the exercise is not done yet, or raises an AssertionError saying what is
-# wrong. Worked solutions: `tutorials/solutions/03_sunspots_forecasting.py`.
+# Fill in each `exercise_...` function, then run the cell at the end: it calls each
+# `check_...` on your function and says "passed", "unfinished" or what was wrong.
+# Worked solutions: `tutorials/solutions/03_sunspots_forecasting.py`.
 #
 # **1. Sliding windows.** Write `exercise_sliding_windows(series, window)` for a 1-D NumPy
 # series: return (inputs, targets) with inputs[i] = series[i : i + window] and
@@ -276,11 +277,6 @@ def exercise_sliding_windows(series, window):
 
 
 def check_sliding_windows(fn):
-    try:
-        fn(np.arange(3.0), 1)
-    except NotImplementedError:
-        print("exercise sliding_windows: not done yet (fill in exercise_sliding_windows)")
-        return False
     series = np.arange(10.0) ** 2
     for window in (1, 3, 9):
         inputs, targets = (np.asarray(a) for a in fn(series, window))
@@ -289,11 +285,6 @@ def check_sliding_windows(fn):
                                               f"expected {want_in.shape}"
         assert np.array_equal(inputs, want_in) and np.array_equal(targets, want_t), \
             f"sliding_windows(window={window}): wrong values (is each target the value right after its window?)"
-    print("exercise sliding_windows: passed")
-    return True
-
-
-results["exercises"]["sliding_windows"] = check_sliding_windows(exercise_sliding_windows)
 
 
 # %% [markdown]
@@ -310,11 +301,6 @@ def exercise_lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
 
 
 def check_lstm_cell(fn):
-    try:
-        fn(*[np.zeros((1, 1))] * 3, np.zeros((4, 1)), np.zeros((4, 1)), np.zeros(4), np.zeros(4))
-    except NotImplementedError:
-        print("exercise lstm_cell: not done yet (fill in exercise_lstm_cell)")
-        return False
     rng = np.random.default_rng(6)
     B, n_in, H = 3, 2, 4
     cell = nn.LSTMCell(n_in, H).double()
@@ -326,11 +312,6 @@ def check_lstm_cell(fn):
     assert got_c.shape == (B, H) and got_h.shape == (B, H), f"lstm_cell: shapes {got_h.shape}, {got_c.shape}"
     assert np.allclose(got_c, want_c.numpy()), "lstm_cell: c' differs from nn.LSTMCell's (gate order i, f, g, o?)"
     assert np.allclose(got_h, want_h.numpy()), "lstm_cell: h' differs from nn.LSTMCell's"
-    print("exercise lstm_cell: passed")
-    return True
-
-
-results["exercises"]["lstm_cell"] = check_lstm_cell(exercise_lstm_cell)
 
 
 # %% [markdown]
@@ -346,22 +327,15 @@ def exercise_early_stopping(val_losses, patience):
 
 
 def check_early_stopping(fn):
-    try:
-        fn([1.0], 1)
-    except NotImplementedError:
-        print("exercise early_stopping: not done yet (fill in exercise_early_stopping)")
-        return False
     cases = [(([5, 4, 3, 3.5, 3.6, 3.7, 2.0], 3), (2, 5)), (([5, 4, 3, 3.5, 3.6, 3.7, 2.0], 5), (6, 6)),
              (([1, 1, 1, 1], 2), (0, 2)), (([3, 2, 1], 1), (2, 2)), (([2.0], 4), (0, 0))]
     for (losses, patience), want in cases:
         got = tuple(fn(list(losses), patience))
         assert got == want, f"early_stopping({losses}, patience={patience}) = {got}, expected {want}"
-    print("exercise early_stopping: passed")
-    return True
 
 
-results["exercises"]["early_stopping"] = check_early_stopping(exercise_early_stopping)
-
+# %%
+results["exercises"] = exercise_checks.run(globals())
 
 # %%
 common.finish(args, results)

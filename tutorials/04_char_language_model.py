@@ -22,6 +22,7 @@
 import math
 
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import autograd, data, nn, optim
@@ -32,7 +33,7 @@ args = common.parse_args(__doc__, name="04_char_language_model")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
 rng = np.random.default_rng(args.seed)
-results = {"exercises": {}}   # each exercise's check: True once it passes
+results = {}
 print(f"device {device}, quick {args.quick}, figures and results.json in {args.out}")
 
 # %%
@@ -48,16 +49,17 @@ print(f"{len(text):,} characters, a vocabulary of {len(vocab)}; {len(train_ids):
 
 # %%
 class CharModel(nn.Module):
-    def __init__(self, vocab_size, hidden_size, embedding_dim=32):
+    def __init__(self, vocab_size, hidden_size, embedding_dim=32, dropout=0.25):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embedding_dim)
         self.lstm = nn.LSTM(embedding_dim, hidden_size, batch_first=True)
+        self.drop = nn.Dropout(dropout)      # active in train(), off after eval()
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, ids, state=None):
         """ids: (B, T) -> logits (B, T, V), and the LSTM's (h_n, c_n) to carry on."""
         out, state = self.lstm(self.embed(ids), state)
-        return self.head(out), state
+        return self.head(self.drop(out)), state
 
 
 print(CharModel(len(vocab), 128))
@@ -68,14 +70,23 @@ print(CharModel(len(vocab), 128))
 # The training text is cut into B equal streams, one per batch row: row b reads the b-th
 # B-th of the text, left to right. Window k takes columns [kT, (k+1)T) of every row, so the
 # state after window k of row b is exactly the context that window k+1 of row b continues.
-# (Random windows, as one might first write, would carry state into unrelated text.)
+# (Random windows, as one might first write, would carry state into unrelated text.) Each
+# new pass over the text starts the streams at a random offset below T, so that the
+# window boundaries move from pass to pass.
 
 # %%
 hidden, seq_len, batch, steps = (128, 32, 32, 200) if args.quick else (256, 64, 32, 2500)
-n = (len(train_ids) - 1) // batch
-streams = train_ids[:n * batch].reshape(batch, n)               # (B, n): row b is contiguous text
-targets = train_ids[1:n * batch + 1].reshape(batch, n)          # the next character of each
-windows_per_pass = n // seq_len
+
+
+def streams_from(offset):
+    """(B, n) inputs, row b contiguous text, and (B, n) targets, the next character of each."""
+    ids = train_ids[offset:]
+    n = (len(ids) - 1) // batch
+    return ids[:n * batch].reshape(batch, n), ids[1:n * batch + 1].reshape(batch, n), n
+
+
+streams, targets, n = streams_from(0)
+windows_per_pass = (len(train_ids) - seq_len - 1) // batch // seq_len     # whatever the offset
 print(f"{batch} streams of {n:,} characters: {windows_per_pass} windows of {seq_len} per pass over the text")
 print("row 0 window 0:", repr(vocab.decode(streams[0, :seq_len])))
 print("row 0 window 1:", repr(vocab.decode(streams[0, seq_len:2 * seq_len])), "(continues it)")
@@ -137,8 +148,12 @@ for label, kwargs in (("no detach", dict(detach=False)),
 #
 # One step = one window of every stream: detach the carried state, forward T steps from
 # it, backpropagate those T steps, clip, update. After a pass over the text the state
-# starts again from zeros. (`nn.truncated_bptt(model, x, k, loss_fn, state, optimizer)` is
-# the same loop over one long sequence x: (T, B, ...) cut into chunks of k steps.)
+# starts again from zeros, at a new offset. Dropout on the LSTM's output is the
+# regulariser: the full run reads the 177,000 training characters about 29 times, and
+# without dropout and offsets it learned them by heart (about 1 bit/char on its training
+# batches, 2.1 on held-out text; with both, 1.9 held out).
+# `nn.truncated_bptt(model, x, k, loss_fn, state, optimizer)` is the same loop over one
+# long sequence x: (T, B, ...) cut into chunks of k steps.
 
 # %%
 model = CharModel(len(vocab), hidden).to(device)
@@ -147,6 +162,8 @@ losses, state = [], None
 with common.Timer() as timer:
     for step in range(steps):
         k = step % windows_per_pass
+        if k == 0 and step:
+            streams, targets, _ = streams_from(int(rng.integers(seq_len)))
         state = None if k == 0 else nn.detach_state(state)
         x, y = window(k)
         logits, state = model(x, state)
@@ -163,7 +180,8 @@ print(f"{steps} steps in {timer.seconds:.0f}s: {losses[0]:.2f} -> {losses[-1]:.2
 #
 # The held-out text is read in long consecutive windows, the state carried from
 # one window to the next (no graph to cut: under `no_grad` none is recorded), so
-# every character is predicted from all the text before it.
+# every character is predicted from all the text before it. `model.eval()` first: dropout
+# is for training only.
 
 # %%
 def bits_per_char(model, ids, window=256):
@@ -179,6 +197,7 @@ def bits_per_char(model, ids, window=256):
     return total / count / math.log(2)
 
 
+model.eval()
 model_bits = bits_per_char(model, test_ids)
 counts = np.bincount(train_ids, minlength=len(vocab)) + 1.0      # add-one smoothing
 unigram = float(-np.log2(counts[test_ids] / counts.sum()).mean())
@@ -224,9 +243,9 @@ if plt is not None:
 # %% [markdown]
 # ## Exercises
 #
-# Fill in each `exercise_...` function and run its cell again: the check after it says
-# "passed", says the exercise is not done yet, or raises an AssertionError saying what is
-# wrong. Worked solutions: `tutorials/solutions/04_char_language_model.py`.
+# Fill in each `exercise_...` function, then run the cell at the end: it calls each
+# `check_...` on your function and says "passed", "unfinished" or what was wrong.
+# Worked solutions: `tutorials/solutions/04_char_language_model.py`.
 #
 # **1. Temperature.** Write `exercise_temperature_probs(logits, temperature)`: the
 # probabilities softmax(logits / temperature) of a 1-D NumPy array, computed so that
@@ -238,11 +257,6 @@ def exercise_temperature_probs(logits, temperature):
 
 
 def check_temperature_probs(fn):
-    try:
-        fn(np.zeros(2), 1.0)
-    except NotImplementedError:
-        print("exercise temperature_probs: not done yet (fill in exercise_temperature_probs)")
-        return False
     logits = np.array([2.0, 1.0, 0.1, -1.0])
     for temperature in (0.5, 1.0, 2.0):
         want = tr.tensor(logits / temperature).softmax(dim=-1).numpy()
@@ -251,11 +265,6 @@ def check_temperature_probs(fn):
     big = np.asarray(fn(np.array([1000.0, 999.0]), 1.0))
     assert np.all(np.isfinite(big)) and np.allclose(big, [1 / (1 + math.exp(-1)), 1 / (1 + math.e)]), \
         "temperature_probs: logits of 1000 overflow (subtract the largest logit first)"
-    print("exercise temperature_probs: passed")
-    return True
-
-
-results["exercises"]["temperature_probs"] = check_temperature_probs(exercise_temperature_probs)
 
 
 # %% [markdown]
@@ -268,22 +277,12 @@ def exercise_bits_per_char(logits, targets):
 
 
 def check_bits_per_char(fn):
-    try:
-        fn(np.zeros((1, 2)), np.zeros(1, dtype=int))
-    except NotImplementedError:
-        print("exercise bits_per_char: not done yet (fill in exercise_bits_per_char)")
-        return False
     rng = np.random.default_rng(7)
     logits, targets = rng.standard_normal((50, 6)) * 3, rng.integers(0, 6, size=50)
     nats = nn.functional.cross_entropy(tr.tensor(logits), tr.tensor(targets)).item()
     got = float(fn(logits, targets))
     assert math.isclose(got, nats / math.log(2), rel_tol=1e-9), \
         f"bits_per_char: {got:.6f}, expected {nats / math.log(2):.6f} (cross-entropy in nats / ln 2)"
-    print("exercise bits_per_char: passed")
-    return True
-
-
-results["exercises"]["bits_per_char"] = check_bits_per_char(exercise_bits_per_char)
 
 
 # %% [markdown]
@@ -299,11 +298,6 @@ def exercise_streams(ids, batch, seq_len):
 
 
 def check_streams(fn):
-    try:
-        fn(np.arange(10), 2, 2)
-    except NotImplementedError:
-        print("exercise streams: not done yet (fill in exercise_streams)")
-        return False
     ids = np.arange(103)
     got = list(fn(ids, 4, 5))
     assert len(got) == 5, f"streams(103 ids, batch 4, seq_len 5): {len(got)} windows, expected 5 " \
@@ -316,12 +310,10 @@ def check_streams(fn):
             assert np.array_equal(x[:, 0], np.asarray(got[k - 1][0])[:, -1] + 1), \
                 f"streams: window {k} does not continue window {k - 1} row by row"
     assert len(set(np.asarray(got[0][0])[:, 0])) == 4, "streams: the rows must start at different places"
-    print("exercise streams: passed")
-    return True
 
 
-results["exercises"]["streams"] = check_streams(exercise_streams)
-
+# %%
+results["exercises"] = exercise_checks.run(globals())
 
 # %%
 common.finish(args, results)
