@@ -81,11 +81,12 @@ def test_graph_command_collapses_and_colours_gradient_flow(tmp_path):
     assert "gradient norm (log scale)" in source and "2 steps left out" in source
 
 
-def test_graph_command_without_dot_still_writes_the_source(tmp_path, no_dot, capsys):
+def test_graph_command_without_dot_still_writes_the_source_and_says_so_in_one_line(tmp_path, no_dot, capsys, recwarn):
     assert main(["graph", "--model", "rnn", "--steps", "2", "-o", str(tmp_path / "rnn.png")]) == 0
-    assert (tmp_path / "rnn.dot").exists()
-    out = capsys.readouterr().out                            # one line saying what was skipped, no traceback
-    assert "skipped" in out and "rnn.png: Graphviz's `dot` is not installed" in out and "rnn.dot" in out
+    assert (tmp_path / "rnn.dot").exists() and not recwarn.list
+    assert capsys.readouterr().out.splitlines() == [
+        f"skipped {tmp_path / 'rnn.png'}: Graphviz's `dot` is not installed (apt-get install graphviz or brew "
+        f"install graphviz); wrote {tmp_path / 'rnn.dot'} instead"]
 
 
 def test_plot_of_gradient_norms_puts_the_models_side_by_side(tmp_path):

@@ -124,10 +124,13 @@ common.print_table(rows, ["model", "train bits/char", "held-out bits/char", "gap
                    f"{STEPS} steps of {BATCH} x {SEQ} characters, hidden {HIDDEN}")
 
 # %% [markdown]
-# The gap between training and held-out bits per character is the overfitting;
-# dropout that keeps one mask per sequence narrows it without drowning the memory.
-# The plain LSTM runs as one fused op (BPTT by hand); both variants are composite,
-# every step recorded, which is what the extra time buys: nothing in them is hidden.
+# The gap between training and held-out bits per character is the overfitting.
+# In the full run (500 steps, hidden 128, on a 2-core CPU) the layer-normalised
+# LSTM learns fastest (held-out 2.78 bits/char against the plain LSTM's 3.10) and
+# overfits most (a gap of 1.1); variational dropout has the smallest gap (0.12)
+# but, regularised, is still the slowest learner at 500 steps (3.19). The plain
+# LSTM runs as one fused op (BPTT by hand); both variants are composite, every
+# step recorded, which is what their extra time buys: nothing in them is hidden.
 
 # %%
 plt = common.pyplot()
@@ -182,7 +185,10 @@ if plt is not None:
 #
 # ||dL/dh_t|| for every step, for a loss on the last step only, on fresh
 # (untrained) layers: `nn.step_gradient_norms(loss, output)` works on the
-# composite variants exactly as on `nn.LSTM`.
+# composite variants exactly as on `nn.LSTM`. Layer normalisation rescales
+# h_{t-1} W_hh^T to unit variance whatever the size of h, so the gradient is not
+# shrunk step after step by the small default weights as in the plain LSTM
+# (full run: a ratio of about 1.5 against 4e-9 over 39 steps).
 
 # %%
 x = tr.randn(40, 4, 8, device=device)
