@@ -146,7 +146,8 @@ def triu(input, diagonal=0):
     return _triangle("triu", input, diagonal, False)
 
 
-def _pointwise(name):
+def method_function(name):
+    """tr.<name>(x, ...) as x.<name>(...), refusing what is not a Tensor (the module-level forms)."""
     def function(input, *args, **kwargs):
         if not isinstance(input, Tensor):
             raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
@@ -156,14 +157,14 @@ def _pointwise(name):
     return function
 
 
-exp, log, tanh, sigmoid, relu, sin, cos, sqrt, abs, neg = (_pointwise(n) for n in (
+exp, log, tanh, sigmoid, relu, sin, cos, sqrt, abs, neg = (method_function(n) for n in (
     "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "neg"))
-clamp = clip = _pointwise("clamp")
-softmax, log_softmax = _pointwise("softmax"), _pointwise("log_softmax")
-sum, mean, argmax, argmin = (_pointwise(n) for n in ("sum", "mean", "argmax", "argmin"))
-max, min = _pointwise("max"), _pointwise("min")  # noqa: A001 (PyTorch's names)
-reshape, flatten, squeeze, unsqueeze, transpose, permute, t = (_pointwise(n) for n in (
+clamp = clip = method_function("clamp")
+softmax, log_softmax = method_function("softmax"), method_function("log_softmax")
+sum, mean, argmax, argmin = (method_function(n) for n in ("sum", "mean", "argmax", "argmin"))
+max, min = method_function("max"), method_function("min")  # noqa: A001 (PyTorch's names)
+reshape, flatten, squeeze, unsqueeze, transpose, permute, t = (method_function(n) for n in (
     "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t"))
-gather, numel, clone = _pointwise("gather"), _pointwise("numel"), _pointwise("clone")
-add, sub, mul, div, pow = (_pointwise(n) for n in ("add", "sub", "mul", "div", "pow"))
-eq, ne, lt, le, gt, ge, equal = (_pointwise(n) for n in ("eq", "ne", "lt", "le", "gt", "ge", "equal"))
+gather, numel, clone = method_function("gather"), method_function("numel"), method_function("clone")
+add, sub, mul, div, pow = (method_function(n) for n in ("add", "sub", "mul", "div", "pow"))
+eq, ne, lt, le, gt, ge, equal = (method_function(n) for n in ("eq", "ne", "lt", "le", "gt", "ge", "equal"))

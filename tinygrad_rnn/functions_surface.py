@@ -12,33 +12,23 @@ import builtins
 from . import backend, dtypes, ops
 from .autograd import no_grad, set_grad_enabled
 from .errors import ArgumentTypeError, OpError
+from .functions import method_function
 from .tensor import Tensor
 from .tensor_surface import Size  # noqa: F401 (exported as tr.Size)
 
-
-def _method(name):
-    def function(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise ArgumentTypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
-        return getattr(input, name)(*args, **kwargs)
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"tr.{name}(x, ...) is x.{name}(...)."
-    return function
-
-
 (cumsum, sort, argsort, topk, index_select, multinomial, maximum, minimum, fmax, fmin, square, reciprocal, rsqrt,
  log1p, expm1, log2, log10, exp2, sign, floor, ceil, trunc, clamp_min, clamp_max, isnan, isinf, isfinite, var, std,
- norm, amax, amin, logsumexp, prod, flip, unbind, tile) = (_method(n) for n in (
+ norm, amax, amin, logsumexp, prod, flip, unbind, tile) = (method_function(n) for n in (
     "cumsum", "sort", "argsort", "topk", "index_select", "multinomial", "maximum", "minimum", "fmax", "fmin",
     "square", "reciprocal", "rsqrt", "log1p", "expm1", "log2", "log10", "exp2", "sign", "floor", "ceil", "trunc",
     "clamp_min", "clamp_max", "isnan", "isinf", "isfinite", "var", "std", "norm", "amax", "amin", "logsumexp",
     "prod", "flip", "unbind", "tile"))
-floor_divide, remainder, fmod = _method("floor_divide"), _method("remainder"), _method("fmod")
+floor_divide, remainder, fmod = method_function("floor_divide"), method_function("remainder"), method_function("fmod")
 (tan, atan, asin, acos, sinh, cosh, arctan, arcsin, arccos, subtract, multiply, divide, true_divide, negative, absolute,
  greater, greater_equal, less, less_equal, not_equal, swapdims, swapaxes, broadcast_to, dot, outer, mv, select,
  movedim, moveaxis, unflatten, roll, repeat_interleave, masked_select, nonzero, argwhere, count_nonzero, diag,
  logical_and, logical_or, logical_xor, logical_not, isclose, nan_to_num, unique, bincount, bernoulli,
- narrow) = (_method(n) for n in (
+ narrow) = (method_function(n) for n in (
     "tan", "atan", "asin", "acos", "sinh", "cosh", "arctan", "arcsin", "arccos", "subtract", "multiply", "divide",
     "true_divide", "negative", "absolute", "greater", "greater_equal", "less", "less_equal", "not_equal", "swapdims",
     "swapaxes", "broadcast_to", "dot", "outer", "mv", "select", "movedim", "moveaxis", "unflatten", "roll",
@@ -68,7 +58,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     product = mat1.mm(mat2)
     product = product if alpha == 1 else product * alpha
     return product + (input if beta == 1 else input * beta)
-round = _method("round")  # noqa: A001 (PyTorch's name)
+round = method_function("round")  # noqa: A001 (PyTorch's name)
 
 
 def is_tensor(obj):

@@ -24,18 +24,17 @@ weights start from U(-1/sqrt(H), 1/sqrt(H)) as nn.LSTM's, the gains w at 1 and
 the shifts b at 0 as nn.LayerNorm's.
 """
 
-from .. import autograd
 from ..autograd import symbol
 from ..backend import np
 from ..errors import OpError
-from ..functions import split, stack
+from ..functions import split
 from ..tensor import Tensor
 from .linear import uniform_parameter
-from .lstm_states import initial_states, split_steps
+from .lstm_states import initial_states, run_layers
 from .module import Module
 from .parameter import Parameter
 from .recurrent_base import init_bound
-from .sequence_checks import advance, check_dtype, initial_state, step_masks, time_major_sequence
+from .sequence_checks import check_dtype, initial_state, step_masks, time_major_sequence
 
 _NAMES = ("weight_ih", "weight_hh", "bias", "ln_ih_weight", "ln_ih_bias", "ln_hh_weight", "ln_hh_bias",
           "ln_c_weight", "ln_c_bias")
@@ -178,25 +177,13 @@ class LayerNormLSTM(Module):
                                                        self.weight_ih_l0, lengths)
         masks = step_masks(lengths, steps, x)
         starts = initial_states(where_, hx, self.num_layers, self.hidden_size, x)
-        h_n, c_n = [], []
-        for k in range(self.num_layers):
-            with autograd.scope(f"{where_} layer {k} forward"):
-                p = _with_transposes(self.layer_parameters(k))
-                (h, c), pieces = starts[k], split_steps(x)
-                outputs, cells = [], []
-                for t in autograd.step_scopes(range(steps)):
-                    h_new, c_new = layer_norm_lstm_step(pieces[t], h, c, p, self.eps)
-                    (h, out), (c, cell) = advance(h_new, h, masks, t), advance(c_new, c, masks, t)
-                    outputs.append(out)
-                    cells.append(cell)
-                x = stack(outputs, axis=0)
-            h_n.append(h)
-            c_n.append(c)
-        output, cells = x, stack(cells, axis=0)
-        if self.batch_first:
-            output, cells = output.transpose(0, 1), cells.transpose(0, 1)
-        final = (stack(h_n, axis=0), stack(c_n, axis=0))
-        return (output, final, cells) if return_cell_states else (output, final)
+
+        def layer_step(k):
+            p = _with_transposes(self.layer_parameters(k))
+            return lambda x_t, h, c: layer_norm_lstm_step(x_t, h, c, p, self.eps)
+
+        return run_layers(where_, x, starts, layer_step, self.num_layers, masks, self.batch_first,
+                          return_cell_states)
 
     def extra_repr(self):
         return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias_enabled}, "

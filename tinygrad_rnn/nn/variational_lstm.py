@@ -22,17 +22,16 @@ unchanged. PyTorch's fused LSTM cannot reuse a mask across steps, which is why
 this is its own module, written from tensor ops step by step.
 """
 
-from .. import autograd
 from ..autograd import symbol
 from ..creation import ones
 from ..errors import OpError
-from ..functions import split, stack
+from ..functions import split
 from .dropout import dropout
 from .linear import uniform_parameter
-from .lstm_states import initial_states, split_steps
+from .lstm_states import initial_states, run_layers
 from .module import Module
 from .recurrent_base import init_bound
-from .sequence_checks import advance, check_tensor, step_masks, time_major_sequence
+from .sequence_checks import check_tensor, step_masks, time_major_sequence
 
 
 def variational_lstm_step(x, h, c, w, masks):
@@ -125,27 +124,15 @@ class VariationalLSTM(Module):
         masks = self._check_masks(where_, masks, batch, x)
         padding = step_masks(lengths, steps, x)
         starts = initial_states(where_, hx, self.num_layers, self.hidden_size, x)
-        h_n, c_n = [], []
-        for k in range(self.num_layers):
-            with autograd.scope(f"{where_} layer {k} forward"):
-                weight_ih, weight_hh, bias_ih, bias_hh = (getattr(self, f"{name}_l{k}") for name in
-                                                          ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
-                w = (symbol(weight_ih.T, "W_ih^T"), symbol(weight_hh.T, "W_hh^T"), bias_ih, bias_hh)
-                (h, c), pieces = starts[k], split_steps(x)
-                outputs, cells = [], []
-                for t in autograd.step_scopes(range(steps)):
-                    h_new, c_new = variational_lstm_step(pieces[t], h, c, w, masks[k])
-                    (h, out), (c, cell) = advance(h_new, h, padding, t), advance(c_new, c, padding, t)
-                    outputs.append(out)
-                    cells.append(cell)
-                x = stack(outputs, axis=0)
-            h_n.append(h)
-            c_n.append(c)
-        output, cells = x, stack(cells, axis=0)
-        if self.batch_first:
-            output, cells = output.transpose(0, 1), cells.transpose(0, 1)
-        final = (stack(h_n, axis=0), stack(c_n, axis=0))
-        return (output, final, cells) if return_cell_states else (output, final)
+
+        def layer_step(k):
+            weight_ih, weight_hh, bias_ih, bias_hh = (getattr(self, f"{name}_l{k}") for name in
+                                                      ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            w = (symbol(weight_ih.T, "W_ih^T"), symbol(weight_hh.T, "W_hh^T"), bias_ih, bias_hh)
+            return lambda x_t, h, c: variational_lstm_step(x_t, h, c, w, masks[k])
+
+        return run_layers(where_, x, starts, layer_step, self.num_layers, padding, self.batch_first,
+                          return_cell_states)
 
     def _check_masks(self, where_, masks, batch, x):
         if not isinstance(masks, (list, tuple)) or len(masks) != self.num_layers:
