@@ -107,3 +107,16 @@ def test_the_exercises_sit_in_cells_of_their_own_after_an_exercises_heading():
     heading = text.index("# ## Exercises")
     assert text.index("def exercise_") > heading and "exercise_checks.run(globals())" in text[heading:]
     assert text.index("# ## Pitfall") < heading
+
+
+@pytest.mark.slow
+def test_the_quick_run_reports_the_exercises_unfinished_and_shows_the_pitfall(tmp_path):
+    from test_tutorials import run_tutorial
+    r, out = run_tutorial(NAME, tmp_path)
+    assert r["exercises"] == dict.fromkeys(["layer_norm", "variational_dropout", "layer_norm_lstm_step"],
+                                           "unfinished")
+    assert "exercise layer_norm: unfinished" in out
+    pitfall = r["masks_on_vs_off"]
+    assert len(set(pitfall["train_mode_bits"])) == 3             # new masks, a new loss, at every call
+    assert pitfall["eval_mode_bits"][0] == pitfall["eval_mode_bits"][1]
+    assert pitfall["eval_vs_lstm_max_diff"] < 1e-5               # eval mode is nn.LSTM with the same weights
