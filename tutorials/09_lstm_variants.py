@@ -225,7 +225,8 @@ common.save_graph(tr.viz.draw_graph(out, params=masked), args.out, "variational_
 #
 # In training mode a `VariationalLSTM` draws new masks at every forward, so the
 # same batch gives a different loss at every call, each that of a model with a
-# quarter of its inputs and hidden units cut: not the model you trained. Call
+# quarter of its input features and of the h_{t-1} units feeding its gates
+# dropped: not the model you will use. Call
 # `model.eval()` before measuring (it turns the masks off, and the layer is then
 # exactly `nn.LSTM` with the same weights) and `model.train()` after;
 # `bits_per_char` above does both.
@@ -290,7 +291,9 @@ def check_layer_norm(fn):
 # probability `p`, return `x` times one mask per sequence: m (B, D), 0 with
 # probability p and 1 / (1 - p) otherwise (so the expected value is unchanged),
 # drawn once with `rng` and applied at every one of the T steps. What would a
-# fresh mask per step do to a memory that must hold a value for many steps?
+# fresh mask per step do to a memory that must hold a value for many steps? (It
+# would cut a different part of what feeds the memory at every step, noise that
+# adds up over the steps; one mask cuts the same units all along.)
 
 
 # %%
@@ -313,10 +316,12 @@ def check_variational_dropout(fn):
 
 # %% [markdown]
 # **3. One layer-normalised LSTM step.** Given `x` (B, I), `h`, `c` (B, H) and
-# the cell's parameters as NumPy arrays (`params[name]` for the names in
-# `LayerNormLSTMCell`'s docstring), return `(h_t, c_t)` from the equations at the
-# top of this tutorial: normalise each of the two products, add the bias, split
-# the gates in the order i, f, g, o, and normalise c_t where h_t reads it.
+# the cell's parameters as NumPy arrays (`params["weight_ih"]` (4H, I),
+# `"weight_hh"` (4H, H), `"bias"`, `"ln_ih_weight"`, `"ln_ih_bias"`,
+# `"ln_hh_weight"`, `"ln_hh_bias"` (4H,), `"ln_c_weight"`, `"ln_c_bias"` (H,)),
+# return `(h_t, c_t)` from the equations at the top of this tutorial: normalise
+# each of the two products on its own, add the bias, split the gates in the
+# order i, f, g, o, and normalise c_t where h_t reads it (your exercise 1 helps).
 
 
 # %%
@@ -328,13 +333,13 @@ def check_layer_norm_lstm_step(fn):
     tr.manual_seed(7)
     cell = nn.LayerNormLSTMCell(3, 4).double()
     rng = np.random.default_rng(7)
-    for param in cell.parameters():     # gains and shifts away from 1 and 0, so each one counts
-        param.data = tr.tensor(param.numpy() + rng.standard_normal(param.shape) * 0.5).data
+    params = {name: value.numpy() + rng.standard_normal(value.shape) * 0.5     # gains and shifts away from
+              for name, value in cell.state_dict().items()}                   # 1 and 0, so each one counts
+    cell.load_state_dict({name: tr.tensor(value) for name, value in params.items()})
     x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
     with tr.no_grad():
         h_t, c_t = (v.numpy() for v in cell(tr.tensor(x), (tr.tensor(h), tr.tensor(c))))
-    params = {name: param.numpy().copy() for name, param in cell.named_parameters()}
-    got_h, got_c = (np.asarray(v) for v in fn(x, h, c, params, cell.eps))
+    got_h, got_c = (np.asarray(v) for v in fn(x, h, c, dict(params), cell.eps))
     assert np.allclose(got_c, c_t, atol=1e-8), \
         f"c_t differs from LayerNormLSTMCell's by up to {np.abs(got_c - c_t).max():.3g}"
     assert np.allclose(got_h, h_t, atol=1e-8), \
