@@ -33,11 +33,14 @@
 import math
 
 import common
+import exercise_checks
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import data, nn, optim
 from tinygrad_rnn.backend import np
+from tinygrad_rnn.nn.layer_norm_lstm import layer_norm
 
+# %%
 args = common.parse_args(__doc__, name="09_lstm_variants")
 device = common.check_device(args.device)
 tr.manual_seed(args.seed)
@@ -216,6 +219,135 @@ common.save_graph(tr.viz.draw_graph(out, params=small), args.out, "layer_norm_ls
 masked = nn.VariationalLSTM(2, 3, recurrent_dropout=0.5).to(device)
 out, _ = masked(tr.randn(3, 1, 2, device=device))
 common.save_graph(tr.viz.draw_graph(out, params=masked), args.out, "variational_lstm_unrolled")
+
+# %% [markdown]
+# ## Pitfall: measuring with the variational masks still on
+#
+# In training mode a `VariationalLSTM` draws new masks at every forward, so the
+# same batch gives a different loss at every call, each that of a model with a
+# quarter of its input features and of the h_{t-1} units feeding its gates
+# dropped: not the model you will use. Call
+# `model.eval()` before measuring (it turns the masks off, and the layer is then
+# exactly `nn.LSTM` with the same weights) and `model.train()` after;
+# `bits_per_char` above does both.
+
+# %%
+model = models["VariationalLSTM"]
+x, y = random_batch(test_ids)
+
+
+def batch_bits():
+    with tr.no_grad():
+        return nn.functional.cross_entropy(model(x).reshape(-1, len(vocab)), y).item() / math.log(2)
+
+
+model.train()
+noisy = [batch_bits() for _ in range(3)]        # wrong: three draws of the masks, three answers
+model.eval()
+clean = [batch_bits() for _ in range(2)]        # right: no masks, one answer
+plain = nn.LSTM(32, HIDDEN, batch_first=True).to(device)
+plain.load_state_dict(model.rnn.state_dict())   # the same parameter names as nn.LSTM
+with tr.no_grad():
+    embedded = model.embed(x)
+    same = float(np.abs(model.rnn(embedded)[0].numpy() - plain(embedded)[0].numpy()).max())
+model.train()
+print("train mode, the same batch three times:", ", ".join(f"{b:.3f}" for b in noisy), "bits/char")
+print("eval mode, twice:                      ", ", ".join(f"{b:.3f}" for b in clean), "bits/char")
+print(f"eval mode against nn.LSTM with its weights: outputs differ by at most {same:.1e}")
+results["masks_on_vs_off"] = {"train_mode_bits": noisy, "eval_mode_bits": clean, "eval_vs_lstm_max_diff": same}
+
+# %% [markdown]
+# ## Exercises
+#
+# Fill in each `exercise_...` function, then run the last cell: it checks
+# every exercise and prints "passed", "unfinished" or "wrong: " and why.
+# Worked solutions: `tutorials/solutions/09_lstm_variants.py`.
+#
+# **1. Layer normalisation by hand.** Given `a` (B, D) and the gain `weight` and
+# shift `bias` (D,) as NumPy arrays, return `LN(a) = (a - mean) / sqrt(var + eps)
+# * weight + bias`, the mean and variance of each row taken over its D features
+# (the biased variance, dividing by D, as the module does).
+
+
+# %%
+def exercise_layer_norm(a, weight, bias, eps):
+    raise NotImplementedError("exercise")
+
+
+def check_layer_norm(fn):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((5, 6)) * 3 + 2
+    weight, bias = rng.standard_normal(6), rng.standard_normal(6)
+    expected = layer_norm(tr.tensor(a), tr.tensor(weight), tr.tensor(bias), 1e-5).numpy()
+    got = np.asarray(fn(a.copy(), weight.copy(), bias.copy(), 1e-5))
+    assert got.shape == (5, 6), f"expected shape (5, 6), got {got.shape}"
+    assert np.allclose(got, expected, atol=1e-8), \
+        f"differs from the module's layer_norm by up to {np.abs(got - expected).max():.3g} " \
+        "(each row on its own, over its features, with the variance divided by D?)"
+
+
+# %% [markdown]
+# **2. Variational dropout of a sequence.** Given `x` (T, B, D) and a drop
+# probability `p`, return `x` times one mask per sequence: m (B, D), 0 with
+# probability p and 1 / (1 - p) otherwise (so the expected value is unchanged),
+# drawn once with `rng` and applied at every one of the T steps. What would a
+# fresh mask per step do to a memory that must hold a value for many steps? (It
+# would cut a different part of what feeds the memory at every step, noise that
+# adds up over the steps; one mask cuts the same units all along.)
+
+
+# %%
+def exercise_variational_dropout(x, p, rng):
+    raise NotImplementedError("exercise")
+
+
+def check_variational_dropout(fn):
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0.5, 1.5, size=(7, 200, 10))
+    got = np.asarray(fn(x.copy(), 0.3, np.random.default_rng(6)))
+    assert got.shape == x.shape, f"expected shape {x.shape}, got {got.shape}"
+    mask = got / x
+    assert np.allclose(mask, mask[:1]), "the mask must be the same at every step (drawn once per sequence)"
+    kept = mask[0] != 0
+    assert np.allclose(mask[0][kept], 1 / 0.7), f"kept values must be scaled by 1 / (1 - p) = {1 / 0.7:.4f}"
+    assert abs(kept.mean() - 0.7) < 0.03, f"expected about 70% kept, got {kept.mean():.1%}"
+    assert len({tuple(row) for row in kept}) > 100, "every sequence (batch item) needs a mask of its own"
+
+
+# %% [markdown]
+# **3. One layer-normalised LSTM step.** Given `x` (B, I), `h`, `c` (B, H) and
+# the cell's parameters as NumPy arrays (`params["weight_ih"]` (4H, I),
+# `"weight_hh"` (4H, H), `"bias"`, `"ln_ih_weight"`, `"ln_ih_bias"`,
+# `"ln_hh_weight"`, `"ln_hh_bias"` (4H,), `"ln_c_weight"`, `"ln_c_bias"` (H,)),
+# return `(h_t, c_t)` from the equations at the top of this tutorial: normalise
+# each of the two products on its own, add the bias, split the gates in the
+# order i, f, g, o, and normalise c_t where h_t reads it (your exercise 1 helps).
+
+
+# %%
+def exercise_layer_norm_lstm_step(x, h, c, params, eps):
+    raise NotImplementedError("exercise")
+
+
+def check_layer_norm_lstm_step(fn):
+    tr.manual_seed(7)
+    cell = nn.LayerNormLSTMCell(3, 4).double()
+    rng = np.random.default_rng(7)
+    params = {name: value.numpy() + rng.standard_normal(value.shape) * 0.5     # gains and shifts away from
+              for name, value in cell.state_dict().items()}                   # 1 and 0, so each one counts
+    cell.load_state_dict({name: tr.tensor(value) for name, value in params.items()})
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    with tr.no_grad():
+        h_t, c_t = (v.numpy() for v in cell(tr.tensor(x), (tr.tensor(h), tr.tensor(c))))
+    got_h, got_c = (np.asarray(v) for v in fn(x, h, c, dict(params), cell.eps))
+    assert np.allclose(got_c, c_t, atol=1e-8), \
+        f"c_t differs from LayerNormLSTMCell's by up to {np.abs(got_c - c_t).max():.3g}"
+    assert np.allclose(got_h, h_t, atol=1e-8), \
+        f"h_t differs from LayerNormLSTMCell's by up to {np.abs(got_h - h_t).max():.3g} (c_t is right)"
+
+
+# %%
+results["exercises"] = exercise_checks.run(globals())
 
 # %%
 common.finish(args, results)
