@@ -17,7 +17,7 @@ class Sampler:
     """Yields indices; subclasses define __iter__ (and __len__ where they know it)."""
 
     def __init__(self, data_source=None):
-        pass
+        pass  # as PyTorch's Sampler: data_source is accepted for subclasses and not kept
 
     def __iter__(self):
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
