@@ -81,6 +81,11 @@ from . import modules  # noqa: E402
 
 __all__ += ["modules"]
 
+# more losses: binary cross-entropy on probabilities, smooth L1, Huber
+from .losses_extra import BCELoss, HuberLoss, SmoothL1Loss  # noqa: E402
+
+__all__ += ["BCELoss", "HuberLoss", "SmoothL1Loss"]
+
 # PyTorch layers left out on purpose: asking for one says so (tinygrad_rnn/absent.py)
 from ..absent import absent_getattr  # noqa: E402
 

@@ -43,3 +43,8 @@ __all__ += ["layer_norm", "batch_norm", "dropout1d", "dropout2d"]
 from .gelu import gelu  # noqa: E402
 
 __all__ += ["gelu"]
+
+# binary cross-entropy on probabilities, smooth L1 and Huber
+from .losses_extra import binary_cross_entropy, huber_loss, smooth_l1_loss  # noqa: E402
+
+__all__ += ["binary_cross_entropy", "huber_loss", "smooth_l1_loss"]
