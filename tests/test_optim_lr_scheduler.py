@@ -11,6 +11,12 @@ SCHEDULES = [
     ("ExponentialLR", dict(gamma=0.9)),
     ("CosineAnnealingLR", dict(T_max=7, eta_min=0.001)),
     ("CosineAnnealingLR", dict(T_max=4)),
+    ("LambdaLR", dict(lr_lambda=lambda epoch: min(1.0, (epoch + 1) / 4))),
+    ("LambdaLR", dict(lr_lambda=[lambda epoch: 0.95 ** epoch, lambda epoch: 1 / (1 + epoch)])),
+    ("MultiplicativeLR", dict(lr_lambda=lambda epoch: 0.9)),
+    ("MultiStepLR", dict(milestones=[3, 7, 7, 12], gamma=0.5)),
+    ("LinearLR", dict(start_factor=0.25, total_iters=6)),
+    ("LinearLR", dict(start_factor=1.0, end_factor=0.1, total_iters=10)),
 ]
 
 
@@ -121,3 +127,23 @@ def test_plateau_state_survives_a_checkpoint(tmp_path):
     fresh = lr_scheduler.ReduceLROnPlateau(optim.SGD([tr.ones(1, requires_grad=True)], lr=0.1), patience=0)
     fresh.load_state_dict(tr.load(tmp_path / "ckpt"))
     assert fresh.best == 1.0 and fresh.state_dict() == sched.state_dict()
+
+
+def test_lambda_schedules_keep_their_functions_out_of_state_dict():
+    opt = optim.SGD(our_groups(), lr=0.1)
+    sched = lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+    sched.step()
+    state = sched.state_dict()
+    assert "lr_lambdas" not in state and state["last_epoch"] == 1
+
+
+def test_lambda_and_milestone_arguments_are_checked():
+    opt = optim.SGD(our_groups(), lr=0.1)
+    with pytest.raises(tr.OpError, match=r"LambdaLR: expected 2 lr_lambdas \(one per parameter group\), got 3"):
+        lr_scheduler.LambdaLR(opt, [lambda e: 1.0] * 3)
+    with pytest.raises(tr.OpError, match="MultiplicativeLR: lr_lambda must be a function of the epoch, got float"):
+        lr_scheduler.MultiplicativeLR(opt, 0.9)
+    with pytest.raises(tr.OpError, match=r"MultiStepLR: milestones must be ints \(epochs\), got \[2.5\]"):
+        lr_scheduler.MultiStepLR(opt, [2.5])
+    with pytest.raises(tr.OpError, match="LinearLR: start_factor must be in"):
+        lr_scheduler.LinearLR(opt, start_factor=0)

@@ -38,6 +38,9 @@ from .functions_surface import repeat_interleave, roll, select, sinh, subtract, 
 from .functions_surface import unflatten, unique
 from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
 
+# ---- torch.einsum -------------------------------------------------------------------
+from .ops.einsum import einsum
+
 # ---- torch.utils.data and torch.Generator ---------------------------------------------
 from . import utils
 from .generator import Generator, manual_seed

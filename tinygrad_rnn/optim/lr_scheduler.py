@@ -163,3 +163,7 @@ class ReduceLROnPlateau:
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+
+
+# more schedules: LambdaLR, MultiplicativeLR, MultiStepLR, LinearLR
+from .lr_scheduler_more import LambdaLR, LinearLR, MultiplicativeLR, MultiStepLR  # noqa: E402, F401
