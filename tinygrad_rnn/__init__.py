@@ -38,7 +38,8 @@ from .functions_surface import repeat_interleave, roll, select, sinh, subtract, 
 from .functions_surface import unflatten, unique
 from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
 
-# ---- torch.einsum -------------------------------------------------------------------
+# ---- torch.einsum, torch.set_default_dtype -------------------------------------------
+from .dtypes import set_default_dtype
 from .ops.einsum import einsum
 
 # ---- torch.utils.data and torch.Generator ---------------------------------------------

@@ -95,7 +95,7 @@ def where(condition, input, other):
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else condition
     dtype = dtypes.result_type(input, other)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor) and dtype.kind in "fc":
-        dtype = backend.np.dtype(dtypes.float32)
+        dtype = backend.np.dtype(backend.default_float())
     a = like._operand(input, dtype, "where")
     b = like._operand(other, dtype, "where")
     return ops.Where.apply(condition, a, b)

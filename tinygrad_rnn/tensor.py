@@ -49,7 +49,7 @@ class Tensor(SurfaceMethods, WindowMethods, BitwiseMethods):
         else:
             data = data[0]
         if dtype is None and not isinstance(data, Tensor):
-            dtype = backend.float32  # PyTorch's Tensor(...) is a FloatTensor whatever the data
+            dtype = backend.default_float()  # PyTorch's Tensor(...) has the default dtype whatever the data
         if isinstance(data, Tensor):
             data = data._data
         self._data = make_array(data, dtype, devices.normalize(device), "Tensor")
@@ -68,7 +68,7 @@ class Tensor(SurfaceMethods, WindowMethods, BitwiseMethods):
         if not sizes or not all(type(n) is int and n >= 0 for n in sizes):
             raise OpError(f"Tensor: expected one data argument (a list, number, array or Tensor) or sizes as "
                           f"non-negative ints, got {sizes!r}")
-        return backend.np.zeros(sizes, dtype=backend.float32)
+        return backend.np.zeros(sizes, dtype=backend.default_float())
 
     @classmethod
     def _make(cls, array, requires_grad=False, ctx=None, index=0):

@@ -1,6 +1,7 @@
 """The classic "classifying names with a character-level RNN": a hand-written RNN cell (torch.cat of
 input and hidden, nn.LogSoftmax(dim=1)), one-hot letters built by item assignment, nn.NLLLoss, a
-manual SGD step p.data.add_(p.grad.data, alpha=-lr), and topk for the prediction."""
+manual SGD step p.data.add_(p.grad.data, alpha=-lr), and topk for the prediction; float64 through
+torch.set_default_dtype."""
 
 import string
 
@@ -18,14 +19,14 @@ def letter_to_index(letter):
 
 
 def letter_to_tensor(letter):
-    tensor = torch.zeros(1, n_letters, dtype=torch.double)
+    tensor = torch.zeros(1, n_letters)
     tensor[0][letter_to_index(letter)] = 1
     return tensor
 
 
 def line_to_tensor(line):
     """A name as a <line_length x 1 x n_letters> one-hot tensor."""
-    tensor = torch.zeros(len(line), 1, n_letters, dtype=torch.double)
+    tensor = torch.zeros(len(line), 1, n_letters)
     for li, letter in enumerate(line):
         tensor[li][0][letter_to_index(letter)] = 1
     return tensor
@@ -47,7 +48,7 @@ class RNN(nn.Module):
         return output, hidden
 
     def initHidden(self):
-        return torch.zeros(1, self.hidden_size, dtype=torch.double)
+        return torch.zeros(1, self.hidden_size)
 
 
 def init_weights(model, seed):
@@ -69,8 +70,16 @@ def category_from_output(output):
 
 
 def main(epochs=3):
+    torch.set_default_dtype(torch.float64)  # every tensor and parameter below is float64
+    try:
+        return run(epochs)
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+def run(epochs):
     n_hidden = 16
-    rnn = RNN(n_letters, n_hidden, len(all_categories)).double()
+    rnn = RNN(n_letters, n_hidden, len(all_categories))
     init_weights(rnn, 3)
     criterion = nn.NLLLoss()
     learning_rate = 0.05

@@ -104,7 +104,7 @@ class Embedding(Module):
                               f"{num_embeddings} embeddings")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
-        self.weight = Parameter(backend.np.zeros((num_embeddings, embedding_dim), dtype=backend.float32))
+        self.weight = Parameter(backend.np.zeros((num_embeddings, embedding_dim), dtype=backend.default_float()))
         self.reset_parameters()
 
     def reset_parameters(self):

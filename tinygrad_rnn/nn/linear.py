@@ -10,9 +10,9 @@ from .module import Module
 from .parameter import Parameter
 
 
-def uniform_parameter(shape, bound, dtype=backend.float32):
-    """A Parameter drawn from U(-bound, bound) with the library's generator."""
-    return Parameter(backend.rng().uniform(-bound, bound, size=shape).astype(dtype))
+def uniform_parameter(shape, bound, dtype=None):
+    """A Parameter drawn from U(-bound, bound) with the library's generator (the default float dtype)."""
+    return Parameter(backend.rng().uniform(-bound, bound, size=shape).astype(dtype or backend.default_float()))
 
 
 class Linear(Module):
