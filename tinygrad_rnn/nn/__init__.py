@@ -86,6 +86,11 @@ from .losses_extra import BCELoss, HuberLoss, SmoothL1Loss  # noqa: E402
 
 __all__ += ["BCELoss", "HuberLoss", "SmoothL1Loss"]
 
+# more activations (functions and modules), and Flatten
+from .activation_more import ELU, Flatten, Hardtanh, LeakyReLU, Mish, PReLU, SiLU, Softplus, Softsign  # noqa: E402
+
+__all__ += ["ELU", "Flatten", "Hardtanh", "LeakyReLU", "Mish", "PReLU", "SiLU", "Softplus", "Softsign"]
+
 # PyTorch layers left out on purpose: asking for one says so (tinygrad_rnn/absent.py)
 from ..absent import absent_getattr  # noqa: E402
 

@@ -15,7 +15,8 @@ def linear(x, weight, bias=None):
     return y + bias if bias is not None else y
 
 
-def relu(x):
+def relu(x, inplace=False):
+    """inplace=True is accepted and computes out of place (the same result)."""
     return x.relu()
 
 
@@ -48,3 +49,8 @@ __all__ += ["gelu"]
 from .losses_extra import binary_cross_entropy, huber_loss, smooth_l1_loss  # noqa: E402
 
 __all__ += ["binary_cross_entropy", "huber_loss", "smooth_l1_loss"]
+
+# more activations
+from .activation_more import elu, hardtanh, leaky_relu, mish, prelu, silu, softplus, softsign  # noqa: E402
+
+__all__ += ["elu", "hardtanh", "leaky_relu", "mish", "prelu", "silu", "softplus", "softsign"]
