@@ -91,6 +91,11 @@ from .activation_more import ELU, Flatten, Hardtanh, LeakyReLU, Mish, PReLU, SiL
 
 __all__ += ["ELU", "Flatten", "Hardtanh", "LeakyReLU", "Mish", "PReLU", "SiLU", "Softplus", "Softsign"]
 
+# named containers
+from .containers_more import ModuleDict, ParameterDict, ParameterList  # noqa: E402
+
+__all__ += ["ModuleDict", "ParameterDict", "ParameterList"]
+
 # PyTorch layers left out on purpose: asking for one says so (tinygrad_rnn/absent.py)
 from ..absent import absent_getattr  # noqa: E402
 

@@ -88,7 +88,7 @@ class Embedding(Module):
     given; negative counts from the end) zero and never updated by gradients.
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, _weight=None, _freeze=False):
         super().__init__()
         for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(size, numbers.Integral) or isinstance(size, bool):
@@ -104,8 +104,22 @@ class Embedding(Module):
                               f"{num_embeddings} embeddings")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+        if _weight is not None:  # PyTorch's private argument, from_pretrained's: the table as given, no draw
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+            return
         self.weight = Parameter(backend.np.zeros((num_embeddings, embedding_dim), dtype=backend.default_float()))
         self.reset_parameters()
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An Embedding whose table is `embeddings` (num_embeddings, embedding_dim), its storage shared as
+        in PyTorch; frozen (requires_grad False) unless freeze=False. The padding row keeps its values."""
+        if not isinstance(embeddings, Tensor) or embeddings.ndim != 2:
+            shape = tuple(embeddings.shape) if isinstance(embeddings, Tensor) else type(embeddings).__name__
+            raise OpError(f"Embedding.from_pretrained: embeddings must be a 2-D Tensor (num_embeddings, "
+                          f"embedding_dim), got {shape}")
+        rows, dim = embeddings.shape
+        return cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
