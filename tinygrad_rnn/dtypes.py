@@ -111,3 +111,20 @@ def set_default_dtype(dtype):
                                 f"(tr.float32, tr.float64, tr.float16), got {dt}")
     backend._default_float[0] = dt.type
 
+
+def finfo(dtype=None):
+    """PyTorch's torch.finfo: eps, max, min, tiny, resolution, bits of a float dtype (the default one
+    when none is given)."""
+    dt = check_dtype(backend.default_float() if dtype is None else dtype, "finfo")
+    if dt.kind != "f":
+        raise ArgumentTypeError(f"finfo: needs a floating-point dtype, got {dt}; use tr.iinfo for integers")
+    return np.finfo(dt)
+
+
+def iinfo(dtype):
+    """PyTorch's torch.iinfo: max, min, bits of an integer dtype."""
+    dt = check_dtype(dtype, "iinfo")
+    if dt.kind not in "iu":
+        raise ArgumentTypeError(f"iinfo: needs an integer dtype, got {dt}; use tr.finfo for floats")
+    return np.iinfo(dt)
+
