@@ -133,7 +133,7 @@ def _triangle(name, x, diagonal, lower):
     n, m = x.shape[-2:]
     diagonal = builtins.min(builtins.max(diagonal, -n - 1), m + 1)  # beyond the matrix: all kept or all zero
     keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
-    return where(Tensor._make(keep), x, 0)
+    return where(Tensor._make(keep), x, x.new_zeros(()))  # zeros of x's dtype: a bool mask stays bool
 
 
 def tril(input, diagonal=0):
