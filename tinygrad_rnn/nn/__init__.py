@@ -82,9 +82,9 @@ from . import modules  # noqa: E402
 __all__ += ["modules"]
 
 # more losses: binary cross-entropy on probabilities, smooth L1, Huber
-from .losses_extra import BCELoss, HuberLoss, SmoothL1Loss  # noqa: E402
+from .losses_extra import BCELoss, HuberLoss, KLDivLoss, SmoothL1Loss  # noqa: E402
 
-__all__ += ["BCELoss", "HuberLoss", "SmoothL1Loss"]
+__all__ += ["BCELoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss"]
 
 # more activations (functions and modules), and Flatten
 from .activation_more import ELU, Flatten, Hardtanh, LeakyReLU, Mish, PReLU, SiLU, Softplus, Softsign  # noqa: E402

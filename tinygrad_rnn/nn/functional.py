@@ -46,11 +46,16 @@ from .gelu import gelu  # noqa: E402
 __all__ += ["gelu"]
 
 # binary cross-entropy on probabilities, smooth L1 and Huber
-from .losses_extra import binary_cross_entropy, huber_loss, smooth_l1_loss  # noqa: E402
+from .losses_extra import binary_cross_entropy, huber_loss, kl_div, smooth_l1_loss  # noqa: E402
 
-__all__ += ["binary_cross_entropy", "huber_loss", "smooth_l1_loss"]
+__all__ += ["binary_cross_entropy", "huber_loss", "kl_div", "smooth_l1_loss"]
 
 # more activations
 from .activation_more import elu, hardtanh, leaky_relu, mish, prelu, silu, softplus, softsign  # noqa: E402
 
 __all__ += ["elu", "hardtanh", "leaky_relu", "mish", "prelu", "silu", "softplus", "softsign"]
+
+# normalize, cosine_similarity, pad, scaled_dot_product_attention
+from .functional_more import cosine_similarity, normalize, pad, scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["cosine_similarity", "normalize", "pad", "scaled_dot_product_attention"]

@@ -5,6 +5,7 @@ robust regression losses. Built from the engine's ops, so they differentiate thr
                           each log is clamped at -100, as PyTorch's, so x = 0 or 1 stays finite
     smooth_l1_loss        l_i = 0.5 d_i^2 / beta  if |d_i| < beta  else |d_i| - 0.5 beta,  d = x - y
     huber_loss            l_i = 0.5 d_i^2         if |d_i| < delta else delta (|d_i| - 0.5 delta)
+    kl_div                l_i = y_i (log y_i - x_i)  (x: log-probabilities, y: probabilities; 0 where y_i = 0)
 """
 
 from .. import backend, functions
@@ -85,6 +86,28 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return _huber("smooth_l1_loss", input, target, reduction, beta) / beta
 
 
+def kl_div(input, target, reduction="mean", log_target=False):
+    """l = target (log target - input), 0 where target is 0 (input: log-probabilities); with
+    log_target, l = e^target (target - input). "batchmean" divides the sum by input.size(0)."""
+    target = _as_tensor_like(target, input)
+    _check_same_shape("kl_div", input, target)
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise OpError(f"kl_div: reduction must be one of ('none', 'mean', 'sum', 'batchmean'), got {reduction!r}")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        safe = functions.where(positive, target, 1.0)
+        loss = functions.where(positive, target * safe.log(), 0.0) - target * input
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return loss.mean()
+
+
 class BCELoss(_Loss):
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(reduction)
@@ -110,3 +133,13 @@ class HuberLoss(_Loss):
 
     def forward(self, input, target):
         return huber_loss(input, target, self.reduction, self.delta)
+
+
+class KLDivLoss(_Loss):
+    def __init__(self, reduction="mean", log_target=False):
+        super().__init__("mean" if reduction == "batchmean" else reduction)  # batchmean: kl_div's own
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, self.reduction, self.log_target)
+
