@@ -23,6 +23,7 @@ from . import backend, devices
 from .autograd import add_hook, memory_owner, run_backward
 from .errors import ArgumentTypeError, GraphError, OpError
 from .tensor_bitwise import BitwiseMethods
+from .tensor_blend import BlendMethods
 from .tensor_surface import SurfaceMethods
 from .tensor_windows import WindowMethods
 
@@ -36,7 +37,7 @@ class Version:
         self.value = 0
 
 
-class Tensor(SurfaceMethods, WindowMethods, BitwiseMethods):
+class Tensor(SurfaceMethods, WindowMethods, BitwiseMethods, BlendMethods):
     __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_index", "_counter", "_view", "name", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to our operators
 
