@@ -156,7 +156,7 @@ def test_forward_hooks_as_pytorch():
         lin = lib.nn.Linear(2, 2)
         calls = []
         pre = lin.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
-        post = lin.register_forward_hook(lambda m, args, out: calls.append((tuple(args[0].shape), out.sum())) or
+        post = lin.register_forward_hook(lambda m, args, out, calls=calls: calls.append((tuple(args[0].shape), 0)) or
                                          out * 0)
         out = lin(lib.ones(3, 2))
         seen[lib.__name__] = (len(calls), calls[0][0], float(out.abs().sum()), "_forward_hooks" in lin.state_dict())

@@ -47,6 +47,7 @@ from . import backends
 from .backends import are_deterministic_algorithms_enabled, use_deterministic_algorithms
 from .dtypes import finfo, iinfo, set_default_dtype
 from .ops.einsum import einsum
+from .creation import normal
 from .tensor_blend import addcdiv, addcmul, lerp
 
 # ---- torch.utils.data and torch.Generator ---------------------------------------------

@@ -162,6 +162,33 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _random("randn", size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator)
 
 
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Normal samples: mean + std * N(0, 1). Numbers with size=(...), or tensors (broadcast
+    together, the result of their shape, dtype and device), as torch.normal. As PyTorch's, a sample
+    from tensors that require grad is in the graph with a zero gradient (not reparameterised: write
+    mean + std * tr.randn_like(mean) for that)."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        if size is not None:
+            raise OpError("normal: size is taken only when mean and std are both numbers")
+        if like.dtype.kind != "f":
+            raise OpError(f"normal: mean and std must be floating point, got dtype {like.dtype}")
+        shape = tuple(backend.np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ()))))
+        noise = randn(*shape, generator=generator, dtype=like.dtype, device=like.device)
+        sample = (noise * std + mean).detach()
+        for t in (mean, std):
+            if isinstance(t, Tensor) and t.requires_grad:
+                sample = sample + t.sum() * 0  # in the graph, gradient zero, as torch.normal's
+        return sample
+    if size is None:
+        raise OpError("normal: with a number for mean and std, give size=(...) too")
+    if isinstance(std, (int, float)) and std < 0:
+        raise OpError(f"normal: std must be >= 0, got {std}")
+    sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+    noise = randn(*sizes, generator=generator, dtype=dtype, device=device)
+    return (noise * std + mean).detach().requires_grad_(requires_grad)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
     return _random("rand", size, lambda g, s: g.random(s), dtype, device, requires_grad, generator)
