@@ -38,7 +38,7 @@ def test_weights_move_from_pytorch_and_give_its_numbers():
     assert ours["body"].fc is ours["body"][0]
     for key in ("tag", "label", "extra"):
         np.testing.assert_allclose(ours["heads"][key](h).detach().numpy(), theirs["heads"][key](th).detach().numpy(),
-                                   rtol=1e-6)
+                                   rtol=1e-5, atol=1e-6)  # float32, summed in another order
 
 
 def test_dict_and_list_behaviour():
