@@ -17,6 +17,8 @@ SCHEDULES = [
     ("MultiStepLR", dict(milestones=[3, 7, 7, 12], gamma=0.5)),
     ("LinearLR", dict(start_factor=0.25, total_iters=6)),
     ("LinearLR", dict(start_factor=1.0, end_factor=0.1, total_iters=10)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=4)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
 ]
 
 
@@ -147,3 +149,21 @@ def test_lambda_and_milestone_arguments_are_checked():
         lr_scheduler.MultiStepLR(opt, [2.5])
     with pytest.raises(tr.OpError, match="LinearLR: start_factor must be in"):
         lr_scheduler.LinearLR(opt, start_factor=0)
+
+
+@pytest.mark.parametrize("T_mult", [1, 2])
+def test_warm_restarts_with_fractional_epochs_match_pytorch(T_mult):
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD(our_groups(), lr=0.1)
+    sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=T_mult, eta_min=0.01)
+    topt = torch.optim.SGD([{"params": [torch.ones(1, requires_grad=True)]},
+                            {"params": [torch.ones(1, requires_grad=True)], "lr": 0.03}], lr=0.1)
+    tsched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(topt, T_0=3, T_mult=T_mult, eta_min=0.01)
+    for epoch in range(12):
+        for i in range(4):                      # per batch, as the docs show: step(epoch + i / iters)
+            sched.step(epoch + i / 4)
+            tsched.step(epoch + i / 4)
+            assert lrs(opt) == pytest.approx(lrs(topt), rel=1e-15, abs=1e-18)
+    with pytest.raises(tr.OpError, match="CosineAnnealingWarmRestarts: T_0 must be a positive int, got 0"):
+        lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
+

@@ -165,5 +165,11 @@ class ReduceLROnPlateau:
         self.__dict__.update(state_dict)
 
 
-# more schedules: LambdaLR, MultiplicativeLR, MultiStepLR, LinearLR
-from .lr_scheduler_more import LambdaLR, LinearLR, MultiplicativeLR, MultiStepLR  # noqa: E402, F401
+# more schedules: LambdaLR, MultiplicativeLR, MultiStepLR, LinearLR, CosineAnnealingWarmRestarts
+from .lr_scheduler_more import (  # noqa: E402, F401
+    CosineAnnealingWarmRestarts,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    MultiStepLR,
+)

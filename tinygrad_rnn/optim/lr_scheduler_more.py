@@ -4,8 +4,12 @@
     MultiplicativeLR: lr_t = lr_{t-1} * f(t)              (t >= 1)
     MultiStepLR:      lr_t = lr_{t-1} * gamma^k           when t is a milestone k times
     LinearLR:         the factor on base goes linearly from start_factor to end_factor in total_iters
+    CosineAnnealingWarmRestarts:
+                      lr = eta_min + (base - eta_min)(1 + cos(pi T_cur / T_i)) / 2, restarting when
+                      T_cur reaches T_i (T_i = T_0, then T_0 T_mult, ...); step(epoch) takes fractions
 """
 
+import math
 from collections import Counter
 
 from ..errors import OpError
@@ -78,3 +82,45 @@ class LinearLR(LRScheduler):
         if t > n:
             return self._current()
         return [lr * (1.0 + (end - start) / (n * start + (t - 1) * (end - start))) for lr in self._current()]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):  # PyTorch's names
+        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
+            raise OpError(f"CosineAnnealingWarmRestarts: T_0 must be a positive int, got {T_0!r}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
+            raise OpError(f"CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got {T_mult!r}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base in self.base_lrs]
+
+    def step(self, epoch=None):
+        """One epoch on, or to `epoch` (a float for steps within an epoch), as PyTorch's."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur, self.T_i = self.T_cur - self.T_i, self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise OpError(f"CosineAnnealingWarmRestarts: epoch must be non-negative, got {epoch}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** n
+            else:
+                self.T_i, self.T_cur = self.T_0, epoch
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
