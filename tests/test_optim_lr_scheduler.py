@@ -1,5 +1,6 @@
 """Learning-rate schedulers: the same lr sequence as PyTorch's, state round trips, errors."""
 
+import numpy as np
 import pytest
 
 import tinygrad_rnn as tr
@@ -167,3 +168,50 @@ def test_warm_restarts_with_fractional_epochs_match_pytorch(T_mult):
     with pytest.raises(tr.OpError, match="CosineAnnealingWarmRestarts: T_0 must be a positive int, got 0"):
         lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
 
+
+
+ONE_CYCLE = [
+    ("SGD", dict(max_lr=0.1, total_steps=20)),
+    ("Adam", dict(max_lr=[0.1, 0.05], epochs=3, steps_per_epoch=5, three_phase=True, anneal_strategy="linear")),
+    ("SGD", dict(max_lr=0.2, total_steps=9, cycle_momentum=False, pct_start=0.5)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", ONE_CYCLE, ids=str)
+def test_one_cycle_lr_momentum_and_training_match_pytorch(name, kwargs):
+    """lr and momentum (Adam's beta1) each step, and the parameters they move, equal PyTorch's."""
+    torch = pytest.importorskip("torch")
+    extra = {"momentum": 0.9} if name == "SGD" else {}
+    start = [[0.5, -1.0], [2.0, 0.25]]
+    ours = [tr.tensor(v, dtype=tr.float64, requires_grad=True) for v in start]
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in start]
+    opt = getattr(optim, name)([{"params": [ours[0]]}, {"params": [ours[1]]}], lr=0.1, **extra)
+    topt = getattr(torch.optim, name)([{"params": [theirs[0]]}, {"params": [theirs[1]]}], lr=0.1, **extra)
+    sched = lr_scheduler.OneCycleLR(opt, **kwargs)
+    tsched = torch.optim.lr_scheduler.OneCycleLR(topt, **kwargs)
+    key = "momentum" if name == "SGD" else "betas"
+    for _ in range(kwargs.get("total_steps") or 15):
+        assert lrs(opt) == lrs(topt)
+        assert [g[key] for g in opt.param_groups] == [g[key] for g in topt.param_groups]
+        for o, p in ((opt, ours), (topt, theirs)):
+            o.zero_grad()
+            sum((x ** 2).sum() for x in p).backward()
+            o.step()
+        if sched.last_epoch < sched.total_steps - 1:
+            sched.step()
+            tsched.step()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-13)
+
+
+def test_one_cycle_arguments_are_checked():
+    opt = optim.Adagrad([tr.ones(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(tr.OpError, match="OneCycleLR: give total_steps, or epochs and steps_per_epoch"):
+        lr_scheduler.OneCycleLR(opt, max_lr=0.1)
+    with pytest.raises(tr.OpError, match="OneCycleLR: cycle_momentum=True needs an optimizer with momentum or betas"):
+        lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=5)
+    sched = lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=2, cycle_momentum=False)
+    sched.step()
+    sched.step()
+    with pytest.raises(tr.OpError, match="OneCycleLR: stepped 3 times, past total_steps=2"):
+        sched.step()

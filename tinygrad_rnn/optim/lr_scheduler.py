@@ -172,4 +172,5 @@ from .lr_scheduler_more import (  # noqa: E402, F401
     LinearLR,
     MultiplicativeLR,
     MultiStepLR,
+    OneCycleLR,
 )

@@ -7,6 +7,9 @@
     CosineAnnealingWarmRestarts:
                       lr = eta_min + (base - eta_min)(1 + cos(pi T_cur / T_i)) / 2, restarting when
                       T_cur reaches T_i (T_i = T_0, then T_0 T_mult, ...); step(epoch) takes fractions
+    OneCycleLR:       per batch: lr from max_lr / div_factor up to max_lr over pct_start of the steps,
+                      then down to that / final_div_factor (cosine or linear), momentum (or Adam's
+                      beta1) the other way between max_momentum and base_momentum
 """
 
 import math
@@ -123,4 +126,76 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+
+def _anneal(strategy, start, end, pct):
+    if strategy == "cos":
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    return (end - start) * pct + start
+
+
+class OneCycleLR(LRScheduler):
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
+                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
+                 div_factor=25.0, final_div_factor=1e4, three_phase=False, last_epoch=-1):
+        if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise OpError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
+            total_steps = epochs * steps_per_epoch
+        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps <= 0:
+            raise OpError(f"OneCycleLR: total_steps must be a positive int, got {total_steps!r}")
+        if not 0 <= pct_start <= 1 or anneal_strategy not in ("cos", "linear"):
+            raise OpError(f"OneCycleLR: pct_start must be in [0, 1] and anneal_strategy 'cos' or 'linear', got "
+                          f"{pct_start!r} and {anneal_strategy!r}")
+        self.total_steps, self.anneal_strategy, self.cycle_momentum = total_steps, anneal_strategy, cycle_momentum
+        up = float(pct_start * total_steps) - 1
+        if three_phase:
+            self._phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr", "base_momentum",
+                             "max_momentum"),
+                            (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            self._phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        groups = optimizer.param_groups
+        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        self.use_beta1 = "betas" in optimizer.defaults
+        if cycle_momentum and "momentum" not in optimizer.defaults and not self.use_beta1:
+            raise OpError("OneCycleLR: cycle_momentum=True needs an optimizer with momentum or betas "
+                          f"({type(optimizer).__name__} has neither); pass cycle_momentum=False")
+        for group, top in zip(groups, max_lrs):
+            if last_epoch == -1:
+                group["initial_lr"] = top / div_factor
+                group["max_lr"], group["min_lr"] = top, group["initial_lr"] / final_div_factor
+            if cycle_momentum:
+                if last_epoch == -1:
+                    if self.use_beta1:
+                        group["betas"] = (max_momentum, *group["betas"][1:])
+                    else:
+                        group["momentum"] = max_momentum
+                group["max_momentum"], group["base_momentum"] = max_momentum, base_momentum
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise OpError(f"OneCycleLR: stepped {step} times, past total_steps={self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr0, lr1, m0, m1) in enumerate(self._phases):
+                if step <= end or i == len(self._phases) - 1:
+                    pct = (step - start) / (end - start)
+                    lr = _anneal(self.anneal_strategy, group[lr0], group[lr1], pct)
+                    momentum = _anneal(self.anneal_strategy, group[m0], group[m1], pct) if self.cycle_momentum \
+                        else None
+                    break
+                start = end
+            lrs.append(lr)
+            if momentum is not None:
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return lrs
 
