@@ -47,3 +47,13 @@ def test_moving_average_under_no_grad_matches_pytorch():
                 ema.addcmul_(model, model, value=0.01)
         results.append(ema.numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-14)
+
+
+def test_bad_operands_are_named():
+    x = tr.ones(2)
+    with pytest.raises(tr.ArgumentTypeError, match="addcdiv: tensor2 must be a Tensor, got int 0"):
+        x.addcdiv(x, 0)
+    with pytest.raises(tr.ArgumentTypeError, match="lerp: weight must be a Tensor or a number, got str 'a'"):
+        x.lerp(x, "a")
+    with pytest.raises(tr.ArgumentTypeError, match="addcmul_: value must be a Tensor or a number, got NoneType"):
+        x.addcmul_(x, x, value=None)

@@ -14,9 +14,24 @@ forms go through inplace.update like add_ and mul_ (recorded in the graph when a
 
 from . import inplace
 from .autograd import no_grad
+from .errors import ArgumentTypeError
+
+
+def _check(op, tensors=(), **operands):
+    """Each operand a Tensor or a real number (those named in `tensors` a Tensor, as PyTorch asks),
+    else the library's error naming it."""
+    for name, value in operands.items():
+        if hasattr(value, "_data"):
+            continue
+        if name in tensors:
+            raise ArgumentTypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__} {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ArgumentTypeError(f"{op}: {name} must be a Tensor or a number, got {type(value).__name__} "
+                                    f"{value!r}")
 
 
 def _lerp(start, end, weight):
+    _check("lerp", input=start, end=end, weight=weight)
     diff = end - start
     if isinstance(weight, (int, float)):
         return start + diff * weight if weight < 0.5 else end - diff * (1 - weight)
@@ -25,10 +40,12 @@ def _lerp(start, end, weight):
 
 
 def _addcmul(x, a, b, value=1):
+    _check("addcmul", ("tensor1", "tensor2"), input=x, tensor1=a, tensor2=b, value=value)
     return x + a * b * value
 
 
 def _addcdiv(x, a, b, value=1):
+    _check("addcdiv", ("tensor1", "tensor2"), input=x, tensor1=a, tensor2=b, value=value)
     return x + a / b * value
 
 
@@ -51,12 +68,15 @@ class BlendMethods:
     def addcdiv(self, tensor1, tensor2, *, value=1): return _addcdiv(self, tensor1, tensor2, value)
 
     def lerp_(self, end, weight):
+        _check("lerp_", end=end, weight=weight)
         return _in_place(self, "lerp_", _lerp, end, weight)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
+        _check("addcmul_", ("tensor1", "tensor2"), tensor1=tensor1, tensor2=tensor2, value=value)
         return _in_place(self, "addcmul_", _addcmul, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
+        _check("addcdiv_", ("tensor1", "tensor2"), tensor1=tensor1, tensor2=tensor2, value=value)
         return _in_place(self, "addcdiv_", _addcdiv, tensor1, tensor2, value=value)
 
 
