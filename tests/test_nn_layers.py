@@ -213,3 +213,18 @@ def test_activations_sit_in_a_sequential():
     model.eval()
     out = model(tr.randn(5, 3))
     np.testing.assert_allclose(out.numpy().sum(axis=-1), 1.0, rtol=1e-6)
+
+
+def test_factory_arguments_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (tr, torch):
+        linear = lib.nn.Linear(2, 3, device="cpu", dtype=lib.float64)
+        embedding = lib.nn.Embedding(4, 2, dtype=lib.float64, sparse=False, max_norm=None)
+        assert str(linear.weight.dtype).endswith("float64") and str(linear.bias.dtype).endswith("float64")
+        assert str(embedding.weight.dtype).endswith("float64") and embedding.weight.requires_grad
+
+
+def test_embedding_options_left_out_are_named():
+    for name, value in (("sparse", True), ("max_norm", 1.0), ("scale_grad_by_freq", True)):
+        with pytest.raises(tr.OpError, match=f"Embedding: {name}={value!r} is not provided"):
+            nn.Embedding(4, 2, **{name: value})
