@@ -32,6 +32,8 @@ def test_deterministic_switch_is_recorded():
         assert tr.are_deterministic_algorithms_enabled() is True
     finally:
         tr.use_deterministic_algorithms(False)
+    with pytest.raises(ArgumentTypeError, match="use_deterministic_algorithms: mode and warn_only must be bools"):
+        tr.use_deterministic_algorithms("yes")
 
 
 def test_unknown_flags_are_named():

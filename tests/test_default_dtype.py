@@ -64,6 +64,8 @@ def test_non_float_defaults_are_refused():
     with pytest.raises(ArgumentTypeError, match=r"set_default_dtype: only floating-point dtypes can be the default"
                                                 r" \(tr.float32, tr.float64, tr.float16\), got int64"):
         tr.set_default_dtype(tr.int64)
+    with pytest.raises(ArgumentTypeError, match="set_default_dtype: give a dtype .*, got None"):
+        tr.set_default_dtype(None)
     with pytest.raises(ArgumentTypeError, match="set_default_dtype: 'fp64' is not a dtype"):
         tr.set_default_dtype("fp64")
     assert tr.get_default_dtype() == tr.float32

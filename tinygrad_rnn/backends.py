@@ -61,7 +61,11 @@ _deterministic = {"mode": False, "warn_only": False}
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
     """Recorded for are_deterministic_algorithms_enabled(); the ops here need no switch."""
-    _deterministic.update(mode=bool(mode), warn_only=bool(warn_only))
+    from .errors import ArgumentTypeError
+    if not isinstance(mode, bool) or not isinstance(warn_only, bool):
+        raise ArgumentTypeError(f"use_deterministic_algorithms: mode and warn_only must be bools, got {mode!r} "
+                                f"and {warn_only!r}")
+    _deterministic.update(mode=mode, warn_only=warn_only)
 
 
 def are_deterministic_algorithms_enabled():

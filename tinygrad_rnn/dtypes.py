@@ -105,6 +105,8 @@ def check_dtype(dtype, op):
 def set_default_dtype(dtype):
     """PyTorch's torch.set_default_dtype: the dtype Python floats and new float tensors (tr.zeros,
     tr.tensor([1.5]), layers' parameters) get from now on; float32, float64 or float16."""
+    if dtype is None:  # np.dtype(None) would read as float64
+        raise ArgumentTypeError("set_default_dtype: give a dtype (tr.float32, tr.float64 or tr.float16), got None")
     dt = check_dtype(dtype, "set_default_dtype")
     if dt.kind != "f":
         raise ArgumentTypeError(f"set_default_dtype: only floating-point dtypes can be the default "
