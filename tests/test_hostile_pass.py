@@ -20,7 +20,7 @@ SIGNATURE = ("positional argument", "required keyword", "unexpected keyword")
 # takes no tensors (absent_getattr builds the module's __getattr__ from a module name)
 NOT_CALLED = {"backward", "register_hook", "retain_grad", "save", "load", "set_grad_enabled", "no_grad",
               "enable_grad", "inference_mode", "detect_anomaly", "scope", "record_grad_norms", "gradcheck",
-              "absent_getattr"}
+              "absent_getattr", "set_default_dtype", "use_deterministic_algorithms"}
 METHODS = sorted(n for n in dir(tr.Tensor) if not n.startswith("_") and callable(getattr(tr.Tensor, n, None))
                  and n not in NOT_CALLED)
 FUNCTIONS = sorted(n for n in dir(tr) if not n.startswith("_") and callable(getattr(tr, n))

@@ -115,6 +115,32 @@ def test_embedding_rejects_float_ids():
 
 # ---- Dropout ---------------------------------------------------------------------
 
+@pytest.mark.parametrize("freeze", [True, False])
+def test_embedding_from_pretrained_matches_pytorch(freeze):
+    torch = pytest.importorskip("torch")
+    table = np.random.default_rng(2).standard_normal((5, 3))
+    tr.manual_seed(0)
+    before = tr.randn(1).item()
+    tr.manual_seed(0)
+    emb = nn.Embedding.from_pretrained(tr.tensor(table), freeze=freeze, padding_idx=1)
+    assert tr.randn(1).item() == before                       # no draw for a table that is given
+    ref = torch.nn.Embedding.from_pretrained(torch.tensor(table), freeze=freeze, padding_idx=1)
+    ids = [[0, 1, 4], [4, 2, 1]]
+    out, expected = emb(tr.tensor(ids)), ref(torch.tensor(ids))
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    assert emb.weight.requires_grad == ref.weight.requires_grad == (not freeze)
+    if not freeze:
+        out.sum().backward()
+        expected.sum().backward()
+        np.testing.assert_array_equal(emb.weight.grad.numpy(), ref.weight.grad.numpy())
+
+
+def test_embedding_from_pretrained_needs_a_table():
+    with pytest.raises(tr.OpError, match=r"Embedding.from_pretrained: embeddings must be a 2-D Tensor "
+                                         r"\(num_embeddings, embedding_dim\), got \(3,\)"):
+        nn.Embedding.from_pretrained(tr.zeros(3))
+
+
 def test_dropout_zeroes_about_p_and_scales_survivors():
     x = tr.ones(200, 200)
     y = nn.Dropout(0.3)(x).numpy()
@@ -187,3 +213,18 @@ def test_activations_sit_in_a_sequential():
     model.eval()
     out = model(tr.randn(5, 3))
     np.testing.assert_allclose(out.numpy().sum(axis=-1), 1.0, rtol=1e-6)
+
+
+def test_factory_arguments_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (tr, torch):
+        linear = lib.nn.Linear(2, 3, device="cpu", dtype=lib.float64)
+        embedding = lib.nn.Embedding(4, 2, dtype=lib.float64, sparse=False, max_norm=None)
+        assert str(linear.weight.dtype).endswith("float64") and str(linear.bias.dtype).endswith("float64")
+        assert str(embedding.weight.dtype).endswith("float64") and embedding.weight.requires_grad
+
+
+def test_embedding_options_left_out_are_named():
+    for name, value in (("sparse", True), ("max_norm", 1.0), ("scale_grad_by_freq", True)):
+        with pytest.raises(tr.OpError, match=f"Embedding: {name}={value!r} is not provided"):
+            nn.Embedding(4, 2, **{name: value})

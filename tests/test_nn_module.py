@@ -147,3 +147,31 @@ def test_apply_with_init_reinitialises_every_linear():
 def test_requires_grad_false_freezes_every_parameter():
     net = Net().requires_grad_(False)
     assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_forward_hooks_as_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (tr, torch):
+        lin = lib.nn.Linear(2, 2)
+        calls = []
+        pre = lin.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+        post = lin.register_forward_hook(lambda m, args, out, calls=calls: calls.append((tuple(args[0].shape), 0)) or
+                                         out * 0)
+        out = lin(lib.ones(3, 2))
+        seen[lib.__name__] = (len(calls), calls[0][0], float(out.abs().sum()), "_forward_hooks" in lin.state_dict())
+        pre.remove()
+        post.remove()
+        assert float(lin(lib.ones(3, 2)).abs().sum()) > 0          # removed: the output is the layer's again
+    assert seen["tinygrad_rnn"] == seen["torch"] == (1, (3, 2), 0.0, False)
+
+
+def test_forward_hook_handle_as_context_manager_and_bad_hook():
+    lin = nn.Linear(2, 1)
+    outputs = []
+    with lin.register_forward_hook(lambda m, a, o: outputs.append(o)):
+        lin(tr.ones(1, 2))
+    lin(tr.ones(1, 2))
+    assert len(outputs) == 1
+    with pytest.raises(TypeError, match="Linear.register_forward_hook: the hook must be callable, got int"):
+        lin.register_forward_hook(3)

@@ -179,3 +179,25 @@ def test_multinomial_draws_from_a_generator_and_repeats_with_its_seed():
                         for _ in range(2)]
     np.testing.assert_array_equal(with_replacement[0], with_replacement[1])
     assert (with_replacement[0][1] != 1).all()                          # a weight of 0 is never drawn
+
+
+def test_normal_as_torch_normal_shapes_dtypes_and_seed():
+    torch = pytest.importorskip("torch")
+    for lib in (tr, torch):
+        assert tuple(lib.normal(0.0, 1.0, size=(2, 3)).shape) == (2, 3)
+        assert tuple(lib.normal(lib.zeros(3, 1), lib.ones(4)).shape) == (3, 4)
+        assert str(lib.normal(lib.zeros(2, dtype=lib.float64), 2.0).dtype).endswith("float64")
+        mean = lib.zeros(2, requires_grad=True)
+        sample = lib.normal(mean, 1.0)
+        sample.sum().backward()                                    # in the graph, gradient zero, as torch's
+        assert sample.requires_grad and mean.grad.tolist() == [0.0, 0.0]
+    tr.manual_seed(3)
+    first = tr.normal(2.0, 0.5, size=(4,))
+    tr.manual_seed(3)
+    again = tr.normal(2.0, 0.5, size=(4,))
+    tr.manual_seed(3)
+    assert first.tolist() == again.tolist() == (tr.randn(4) * 0.5 + 2.0).tolist()
+    with pytest.raises(tr.OpError, match=r"normal: with a number for mean and std, give size=\(...\) too"):
+        tr.normal(0.0, 1.0)
+    with pytest.raises(tr.OpError, match="normal: std must be >= 0, got -1"):
+        tr.normal(0.0, -1, size=(2,))

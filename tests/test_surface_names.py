@@ -247,6 +247,8 @@ MODULE_CALLS = [
     ("isnan", lambda m, x: m.isnan(x)),
     ("tril", lambda m, x: m.tril(x)),
     ("triu", lambda m, x: m.triu(x, 1)),
+    ("tril_bool_mask", lambda m, x: m.tril(m.ones(3, 4, dtype=m.bool))),   # a causal mask stays bool
+    ("triu_int", lambda m, x: m.triu((x * 10).long(), -1)),
 ]
 
 

@@ -18,6 +18,7 @@ DIFFERENTIABLE = [
     ("tile", lambda x: x.tile(2), [(2, 3)], False),
     ("flip", lambda x: x.flip(0, 1), [(2, 3)], False),
     ("flip_last", lambda x: x.flip(-1), [(3, 4)], False),
+    ("flip_dims_keyword", lambda x: x.flip(dims=[0, 1]) + _lib(x).flip(x, dims=(1,)), [(3, 4)], False),
     ("unbind", lambda x: x.unbind(1)[2] * 2 + x.unbind(0)[0][:1], [(2, 3)], False),
     ("index_select", lambda x: x.index_select(1, _index(x, [2, 0, 2])), [(3, 4)], False),
     ("index_select_dim0", lambda x: x.index_select(0, _index(x, [1, 1])), [(3, 4)], False),

@@ -38,14 +38,30 @@ from .functions_surface import repeat_interleave, roll, select, sinh, subtract, 
 from .functions_surface import einsum, unflatten, unique
 from .functions_surface import all, any  # noqa: A004 (PyTorch's names)
 
+# ---- torch.autograd.grad (the module is the engine's autograd.py; the function lives beside it)
+from . import autograd
+from .autograd_grad import grad as _grad
+
+# ---- set_default_dtype, finfo/iinfo, tr.backends, math constants ----------
+from . import backends
+from .backends import are_deterministic_algorithms_enabled, use_deterministic_algorithms
+from .dtypes import finfo, iinfo, set_default_dtype
+from .creation import normal
+from .tensor_blend import addcdiv, addcmul, lerp
+
 # ---- torch.utils.data and torch.Generator ---------------------------------------------
 from . import utils
 from .generator import Generator, manual_seed
 
 __version__ = "0.1.0"
 
+# PyTorch's constants: tr.pi, tr.e, tr.inf, tr.nan
+pi, e, inf, nan = 3.141592653589793, 2.718281828459045, float("inf"), float("nan")
+
 # PyTorch's dtype aliases: tr.float, tr.double, tr.half, tr.long, tr.int, tr.short, tr.bool
 half, float, double, short, int, long, bool = float16, float32, float64, int16, int32, int64, bool_  # noqa: A001
+
+autograd.grad = _grad  # tr.autograd.grad, as torch.autograd.grad
 
 # PyTorch features left out on purpose: asking for one says so (absent.py)
 from .absent import absent_getattr  # noqa: E402

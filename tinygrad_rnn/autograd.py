@@ -304,7 +304,7 @@ def _scalar_like(x, like):
     if isinstance(x, backend.np.generic):
         x = x.item()
     if isinstance(x, float) and like.dtype.kind != "f":
-        return xp.asarray(x, dtype=backend.float32)
+        return xp.asarray(x, dtype=backend.default_float())
     if isinstance(x, (int, float)) and not isinstance(x, bool) and like.dtype.kind in "fiu":
         return xp.asarray(x, dtype=like.dtype)
     return xp.asarray(x)

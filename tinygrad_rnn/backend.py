@@ -26,6 +26,14 @@ float32 = np.float32
 float64 = np.float64
 int64 = np.int64
 
+# PyTorch's default floating-point dtype: what Python floats and new float tensors become.
+# float32 unless a program calls tr.set_default_dtype (dtypes.py), as in PyTorch.
+_default_float = [np.float32]
+
+
+def default_float():
+    return _default_float[0]
+
 DEVICES = ("cpu", "cuda")
 INSTALL_HINT = ("install CuPy with the extra that matches the driver's CUDA major version (the \"CUDA Version\" "
                 "`nvidia-smi` prints): `pip install tinygrad_rnn[cuda12]` or `pip install tinygrad_rnn[cuda13]`")
@@ -143,7 +151,7 @@ def is_array(x):
 def as_array(data, dtype=None, device=None):
     """Turn data (array, nested lists, scalar) into an array on `device`.
 
-    Python floats become float32 (the library's default); arrays keep their
+    Python floats become the default float dtype (float32 unless set); arrays keep their
     dtype unless one is given. Nested lists holding GPU arrays (a list of 0-d
     results, say) are stacked on the GPU, never read back to the host.
     """
@@ -156,12 +164,12 @@ def as_array(data, dtype=None, device=None):
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         elif arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
+            arr = arr.astype(default_float())
         return arr if device is None else to_device(arr, device)
     xp = xp_for(device)
     arr = np.asarray(data, dtype=dtype)
     if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.generic):
-        arr = arr.astype(np.float32)
+        arr = arr.astype(default_float())
     return xp.asarray(arr) if xp is not np else arr
 
 

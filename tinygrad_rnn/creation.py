@@ -60,7 +60,7 @@ def _new(name, array, requires_grad):
 def _filled(name, size, fill, dtype, device, requires_grad):
     shape = _shape(name, size)
     xp = backend.xp_for(devices.normalize(device))
-    dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
+    dtype = dtypes.check_dtype(backend.default_float() if dtype is None else dtype, name)
     check_size(name, shape, dtype, devices.normalize(device))
     if isinstance(fill, Tensor):
         fill = fill.item()
@@ -74,7 +74,8 @@ def _filled(name, size, fill, dtype, device, requires_grad):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new tensor holding a copy of data; Python floats give float32, ints int64, bools bool."""
+    """A new tensor holding a copy of data; Python floats give the default float dtype (float32), ints
+    int64, bools bool."""
     if dtype is not None:
         dtype = dtypes.check_dtype(dtype, "tensor")
     return _new("tensor", make_array(data, dtype, devices.normalize(device), "tensor"), requires_grad)
@@ -115,7 +116,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    """Every element fill_value; the dtype follows it (3 -> int64, 3.0 -> float32, True -> bool)."""
+    """Every element fill_value; the dtype follows it (3 -> int64, 3.0 -> the default float, True -> bool)."""
     if dtype is None:
         dtype = dtypes.number_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     if not isinstance(size, (int, tuple, list)) and not hasattr(size, "__index__"):
@@ -148,7 +149,7 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
 
 def _random(name, size, draw, dtype, device, requires_grad, generator=None):
     shape = _shape(name, size)
-    dtype = dtypes.check_dtype(dtypes.float32 if dtype is None else dtype, name)
+    dtype = dtypes.check_dtype(backend.default_float() if dtype is None else dtype, name)
     if dtype.kind not in "fc":
         raise OpError(f"{name}: draws floating-point numbers, got dtype {dtype}")
     check_size(name, shape, dtype, devices.normalize(device))
@@ -159,6 +160,33 @@ def _random(name, size, draw, dtype, device, requires_grad, generator=None):
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from the library's generator (see manual_seed), or from `generator`."""
     return _random("randn", size, lambda g, s: g.standard_normal(s), dtype, device, requires_grad, generator)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Normal samples: mean + std * N(0, 1). Numbers with size=(...), or tensors (broadcast
+    together, the result of their shape, dtype and device), as torch.normal. As PyTorch's, a sample
+    from tensors that require grad is in the graph with a zero gradient (not reparameterised: write
+    mean + std * tr.randn_like(mean) for that)."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        if size is not None:
+            raise OpError("normal: size is taken only when mean and std are both numbers")
+        if like.dtype.kind != "f":
+            raise OpError(f"normal: mean and std must be floating point, got dtype {like.dtype}")
+        shape = tuple(backend.np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ()))))
+        noise = randn(*shape, generator=generator, dtype=like.dtype, device=like.device)
+        sample = (noise * std + mean).detach()
+        for t in (mean, std):
+            if isinstance(t, Tensor) and t.requires_grad:
+                sample = sample + t.sum() * 0  # in the graph, gradient zero, as torch.normal's
+        return sample
+    if size is None:
+        raise OpError("normal: with a number for mean and std, give size=(...) too")
+    if isinstance(std, (int, float)) and std < 0:
+        raise OpError(f"normal: std must be >= 0, got {std}")
+    sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+    noise = randn(*sizes, generator=generator, dtype=dtype, device=device)
+    return (noise * std + mean).detach().requires_grad_(requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
@@ -210,7 +238,7 @@ def randperm(n, dtype=None, device=None, *, generator=None):
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """start, start + step, ... below end; int64 for ints, float32 when any bound is a float."""
+    """start, start + step, ... below end; int64 for ints, the default float dtype when any bound is a float."""
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -223,7 +251,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if (end - start) * step < 0:
         raise OpError(f"arange: the bounds {start} and {end} disagree with the sign of step {step}")
     if dtype is None:
-        dtype = dtypes.int64 if all(isinstance(v, int) for v in (start, end, step)) else dtypes.float32
+        dtype = dtypes.int64 if all(isinstance(v, int) for v in (start, end, step)) else backend.default_float()
     check_size("arange", (math.ceil((end - start) / step),), dtypes.check_dtype(dtype, "arange"),
                devices.normalize(device))
     data = backend.xp_for(devices.normalize(device)).arange(start, end, step, dtype=dtypes.check_dtype(dtype, "arange"))
@@ -235,9 +263,9 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         raise ArgumentTypeError(f"linspace: steps must be an int, got {steps!r}")
     if steps < 0:
         raise OpError(f"linspace: steps must be non-negative, got {steps}")
-    check_size("linspace", (steps,), dtype or dtypes.float32, devices.normalize(device))
+    check_size("linspace", (steps,), dtype or backend.default_float(), devices.normalize(device))
     data = backend.xp_for(devices.normalize(device)).linspace(start, end, steps,
-                                                              dtype=dtypes.check_dtype(dtype or dtypes.float32,
+                                                              dtype=dtypes.check_dtype(dtype or backend.default_float(),
                                                                                        "linspace"))
     return _new("linspace", data, requires_grad)
 
@@ -247,9 +275,9 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ArgumentTypeError(f"eye: n and m must be ints, got {type(value).__name__} {value!r}")
     shape = _shape("eye", (n,) if m is None else (n, m))
-    check_size("eye", (shape[0], shape[-1]), dtype or dtypes.float32, devices.normalize(device))
-    data = backend.xp_for(devices.normalize(device)).eye(n, m, dtype=dtypes.check_dtype(dtype or dtypes.float32,
-                                                                                         "eye"))
+    dtype = dtypes.check_dtype(dtype or backend.default_float(), "eye")
+    check_size("eye", (shape[0], shape[-1]), dtype, devices.normalize(device))
+    data = backend.xp_for(devices.normalize(device)).eye(n, m, dtype=dtype)
     return _new("eye", data, requires_grad)
 
 

@@ -16,6 +16,7 @@ the result only when its category is higher than every dimensioned operand's,
 and a Python float then counts as the default float32.
 """
 
+from . import backend
 from .backend import np
 from .errors import ArgumentTypeError, OpError
 
@@ -66,14 +67,14 @@ def _combine(higher, lower):
 
 
 def number_dtype(x):
-    """The dtype a Python number stands for in promotion: bool, int64 or the default float32."""
+    """The dtype a Python number stands for in promotion: bool, int64 or the default float (float32)."""
     if isinstance(x, bool):
         return np.dtype(bool_)
     if isinstance(x, int):
         return np.dtype(int64)
     if isinstance(x, complex):
         return np.dtype(np.complex64)
-    return np.dtype(float32)
+    return np.dtype(backend.default_float())
 
 
 def result_type(*operands):
@@ -99,3 +100,33 @@ def check_dtype(dtype, op):
     if dt.kind not in "biufc":
         raise OpError(f"{op}: dtype {dt} is not supported; tensors hold numbers or booleans")
     return dt
+
+
+def set_default_dtype(dtype):
+    """PyTorch's torch.set_default_dtype: the dtype Python floats and new float tensors (tr.zeros,
+    tr.tensor([1.5]), layers' parameters) get from now on; float32, float64 or float16."""
+    if dtype is None:  # np.dtype(None) would read as float64
+        raise ArgumentTypeError("set_default_dtype: give a dtype (tr.float32, tr.float64 or tr.float16), got None")
+    dt = check_dtype(dtype, "set_default_dtype")
+    if dt.kind != "f":
+        raise ArgumentTypeError(f"set_default_dtype: only floating-point dtypes can be the default "
+                                f"(tr.float32, tr.float64, tr.float16), got {dt}")
+    backend._default_float[0] = dt.type
+
+
+def finfo(dtype=None):
+    """PyTorch's torch.finfo: eps, max, min, tiny, resolution, bits of a float dtype (the default one
+    when none is given)."""
+    dt = check_dtype(backend.default_float() if dtype is None else dtype, "finfo")
+    if dt.kind != "f":
+        raise ArgumentTypeError(f"finfo: needs a floating-point dtype, got {dt}; use tr.iinfo for integers")
+    return np.finfo(dt)
+
+
+def iinfo(dtype):
+    """PyTorch's torch.iinfo: max, min, bits of an integer dtype."""
+    dt = check_dtype(dtype, "iinfo")
+    if dt.kind not in "iu":
+        raise ArgumentTypeError(f"iinfo: needs an integer dtype, got {dt}; use tr.finfo for floats")
+    return np.iinfo(dt)
+

@@ -95,7 +95,7 @@ def where(condition, input, other):
     like = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else condition
     dtype = dtypes.result_type(input, other)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor) and dtype.kind in "fc":
-        dtype = backend.np.dtype(dtypes.float32)
+        dtype = backend.np.dtype(backend.default_float())
     a = like._operand(input, dtype, "where")
     b = like._operand(other, dtype, "where")
     return ops.Where.apply(condition, a, b)
@@ -133,7 +133,7 @@ def _triangle(name, x, diagonal, lower):
     n, m = x.shape[-2:]
     diagonal = builtins.min(builtins.max(diagonal, -n - 1), m + 1)  # beyond the matrix: all kept or all zero
     keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
-    return where(Tensor._make(keep), x, 0)
+    return where(Tensor._make(keep), x, x.new_zeros(()))  # zeros of x's dtype: a bool mask stays bool
 
 
 def tril(input, diagonal=0):

@@ -76,8 +76,8 @@ def is_floating_point(input):
 
 
 def get_default_dtype():
-    """float32: what Python floats become (there is no set_default_dtype here)."""
-    return dtypes.float32
+    """What Python floats and new float tensors become: float32 unless tr.set_default_dtype changed it."""
+    return backend.default_float()
 
 
 def result_type(tensor1, tensor2):

@@ -22,7 +22,10 @@ import weakref
 from . import backend, devices
 from .autograd import add_hook, memory_owner, run_backward
 from .errors import ArgumentTypeError, GraphError, OpError
+from .tensor_bitwise import BitwiseMethods
+from .tensor_blend import BlendMethods
 from .tensor_surface import SurfaceMethods
+from .tensor_windows import WindowMethods
 
 
 class Version:
@@ -34,7 +37,7 @@ class Version:
         self.value = 0
 
 
-class Tensor(SurfaceMethods):
+class Tensor(SurfaceMethods, WindowMethods, BitwiseMethods, BlendMethods):
     __slots__ = ("_data", "_grad", "requires_grad", "_ctx", "_index", "_counter", "_view", "name", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to our operators
 
@@ -47,7 +50,7 @@ class Tensor(SurfaceMethods):
         else:
             data = data[0]
         if dtype is None and not isinstance(data, Tensor):
-            dtype = backend.float32  # PyTorch's Tensor(...) is a FloatTensor whatever the data
+            dtype = backend.default_float()  # PyTorch's Tensor(...) has the default dtype whatever the data
         if isinstance(data, Tensor):
             data = data._data
         self._data = make_array(data, dtype, devices.normalize(device), "Tensor")
@@ -66,7 +69,7 @@ class Tensor(SurfaceMethods):
         if not sizes or not all(type(n) is int and n >= 0 for n in sizes):
             raise OpError(f"Tensor: expected one data argument (a list, number, array or Tensor) or sizes as "
                           f"non-negative ints, got {sizes!r}")
-        return backend.np.zeros(sizes, dtype=backend.float32)
+        return backend.np.zeros(sizes, dtype=backend.default_float())
 
     @classmethod
     def _make(cls, array, requires_grad=False, ctx=None, index=0):

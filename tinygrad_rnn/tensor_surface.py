@@ -123,8 +123,13 @@ class SurfaceMethods(MathMethods):
         dims = sizes_arg("tile", dims)
         return self.repeat((1,) * (self._data.ndim - len(dims)) + dims)
 
-    def flip(self, *dims):
-        """The elements in reverse order along each of dims (a copy, as PyTorch)."""
+    def flip(self, *dims, **kwargs):
+        """The elements in reverse order along each of dims (a copy, as PyTorch); x.flip(dims=[0]) too."""
+        if kwargs:
+            if dims or set(kwargs) != {"dims"}:
+                raise ArgumentTypeError(f"flip: give the dims once, as flip(0, 1) or flip(dims=(0, 1)); got "
+                                        f"{dims} and {kwargs}")
+            dims = (kwargs["dims"],)
         dims = sizes_arg("flip", dims)
         index = [slice(None)] * self._data.ndim
         for d in dims:

@@ -81,6 +81,21 @@ from . import modules  # noqa: E402
 
 __all__ += ["modules"]
 
+# more losses: binary cross-entropy on probabilities, smooth L1, Huber
+from .losses_extra import BCELoss, HuberLoss, KLDivLoss, SmoothL1Loss  # noqa: E402
+
+__all__ += ["BCELoss", "HuberLoss", "KLDivLoss", "SmoothL1Loss"]
+
+# more activations (functions and modules), and Flatten
+from .activation_more import ELU, Flatten, Hardtanh, LeakyReLU, Mish, PReLU, SiLU, Softplus, Softsign  # noqa: E402
+
+__all__ += ["ELU", "Flatten", "Hardtanh", "LeakyReLU", "Mish", "PReLU", "SiLU", "Softplus", "Softsign"]
+
+# named containers
+from .containers_more import ModuleDict, ParameterDict, ParameterList  # noqa: E402
+
+__all__ += ["ModuleDict", "ParameterDict", "ParameterList"]
+
 # PyTorch layers left out on purpose: asking for one says so (tinygrad_rnn/absent.py)
 from ..absent import absent_getattr  # noqa: E402
 

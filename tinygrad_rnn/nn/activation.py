@@ -19,7 +19,11 @@ class Sigmoid(Module):
 
 
 class ReLU(Module):
-    """y = max(x, 0)"""
+    """y = max(x, 0); inplace=True is accepted and computes out of place (the same result)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
         return x.relu()

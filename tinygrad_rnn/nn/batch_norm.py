@@ -86,7 +86,7 @@ class BatchNorm1d(Module):
             raise OpError(f"BatchNorm1d: momentum must be a number in [0, 1] or None, got {momentum!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = backend.float32 if dtype is None else dtype
+        dtype = backend.default_float() if dtype is None else dtype
         np = backend.np
         self.register_parameter("weight", Parameter(np.ones(num_features, dtype), device=device) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(num_features, dtype), device=device) if affine else None)

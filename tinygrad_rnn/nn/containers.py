@@ -1,5 +1,7 @@
 """ModuleList and Sequential: modules held in order, registered as "0", "1", ..."""
 
+from collections import OrderedDict
+
 from .module import Module
 
 
@@ -24,10 +26,16 @@ class ModuleList(Module):
 
 
 class Sequential(ModuleList):
-    """Calls its modules one after another: Sequential(a, b)(x) == b(a(x))."""
+    """Calls its modules one after another: Sequential(a, b)(x) == b(a(x)); Sequential(OrderedDict(...))
+    names them (model.fc, state_dict keys "fc.weight")."""
 
     def __init__(self, *modules):
-        super().__init__(modules)
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            super().__init__()
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            super().__init__(modules)
 
     def forward(self, x):
         for m in self:

@@ -88,8 +88,14 @@ class Embedding(Module):
     given; negative counts from the end) zero and never updated by gradients.
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
+        for name, value, default in (("max_norm", max_norm, None), ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                     ("sparse", sparse, False)):
+            if value != default:
+                raise OpError(f"Embedding: {name}={value!r} is not provided (renormalised rows, frequency-scaled "
+                              f"and sparse gradients are left out); leave it at {default!r}")
         for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(size, numbers.Integral) or isinstance(size, bool):
                 raise ArgumentTypeError(f"Embedding: {name} must be an int, got {type(size).__name__} {size!r}")
@@ -104,8 +110,24 @@ class Embedding(Module):
                               f"{num_embeddings} embeddings")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
-        self.weight = Parameter(backend.np.zeros((num_embeddings, embedding_dim), dtype=backend.float32))
+        if _weight is not None:  # PyTorch's private argument, from_pretrained's: the table as given, no draw
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+            return
+        self.weight = Parameter(backend.np.zeros((num_embeddings, embedding_dim), dtype=backend.default_float()))
         self.reset_parameters()
+        if device is not None or dtype is not None:  # PyTorch's factory arguments: drawn, then moved
+            self.to(*[a for a in (device, dtype) if a is not None])
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An Embedding whose table is `embeddings` (num_embeddings, embedding_dim), its storage shared as
+        in PyTorch; frozen (requires_grad False) unless freeze=False. The padding row keeps its values."""
+        if not isinstance(embeddings, Tensor) or embeddings.ndim != 2:
+            shape = tuple(embeddings.shape) if isinstance(embeddings, Tensor) else type(embeddings).__name__
+            raise OpError(f"Embedding.from_pretrained: embeddings must be a 2-D Tensor (num_embeddings, "
+                          f"embedding_dim), got {shape}")
+        rows, dim = embeddings.shape
+        return cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)

@@ -15,7 +15,8 @@ def linear(x, weight, bias=None):
     return y + bias if bias is not None else y
 
 
-def relu(x):
+def relu(x, inplace=False):
+    """inplace=True is accepted and computes out of place (the same result)."""
     return x.relu()
 
 
@@ -43,3 +44,18 @@ __all__ += ["layer_norm", "batch_norm", "dropout1d", "dropout2d"]
 from .gelu import gelu  # noqa: E402
 
 __all__ += ["gelu"]
+
+# binary cross-entropy on probabilities, smooth L1 and Huber
+from .losses_extra import binary_cross_entropy, huber_loss, kl_div, smooth_l1_loss  # noqa: E402
+
+__all__ += ["binary_cross_entropy", "huber_loss", "kl_div", "smooth_l1_loss"]
+
+# more activations
+from .activation_more import elu, hardtanh, leaky_relu, mish, prelu, silu, softplus, softsign  # noqa: E402
+
+__all__ += ["elu", "hardtanh", "leaky_relu", "mish", "prelu", "silu", "softplus", "softsign"]
+
+# normalize, cosine_similarity, pad, scaled_dot_product_attention
+from .functional_more import cosine_similarity, normalize, pad, scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["cosine_similarity", "normalize", "pad", "scaled_dot_product_attention"]

@@ -53,7 +53,7 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = _shape("LayerNorm", normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = backend.float32 if dtype is None else dtype
+        dtype = backend.default_float() if dtype is None else dtype
         ones, zeros = backend.np.ones(self.normalized_shape, dtype), backend.np.zeros(self.normalized_shape, dtype)
         self.register_parameter("weight", Parameter(ones, device=device) if elementwise_affine else None)
         self.register_parameter("bias", Parameter(zeros, device=device) if elementwise_affine and bias else None)

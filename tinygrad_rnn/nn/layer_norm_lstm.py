@@ -24,6 +24,7 @@ weights start from U(-1/sqrt(H), 1/sqrt(H)) as nn.LSTM's, the gains w at 1 and
 the shifts b at 0 as nn.LayerNorm's.
 """
 
+from .. import backend
 from ..autograd import symbol
 from ..backend import np
 from ..errors import OpError
@@ -74,12 +75,12 @@ def _parameters(input_size, hidden_size, bias):
         "weight_ih": uniform_parameter((gates, input_size), bound),
         "weight_hh": uniform_parameter((gates, hidden_size), bound),
         "bias": uniform_parameter((gates,), bound) if bias else None,
-        "ln_ih_weight": Parameter(np.ones(gates, dtype=np.float32)),
-        "ln_ih_bias": Parameter(np.zeros(gates, dtype=np.float32)),
-        "ln_hh_weight": Parameter(np.ones(gates, dtype=np.float32)),
-        "ln_hh_bias": Parameter(np.zeros(gates, dtype=np.float32)),
-        "ln_c_weight": Parameter(np.ones(hidden_size, dtype=np.float32)),
-        "ln_c_bias": Parameter(np.zeros(hidden_size, dtype=np.float32)),
+        "ln_ih_weight": Parameter(np.ones(gates, dtype=backend.default_float())),
+        "ln_ih_bias": Parameter(np.zeros(gates, dtype=backend.default_float())),
+        "ln_hh_weight": Parameter(np.ones(gates, dtype=backend.default_float())),
+        "ln_hh_bias": Parameter(np.zeros(gates, dtype=backend.default_float())),
+        "ln_c_weight": Parameter(np.ones(hidden_size, dtype=backend.default_float())),
+        "ln_c_bias": Parameter(np.zeros(hidden_size, dtype=backend.default_float())),
     }
 
 

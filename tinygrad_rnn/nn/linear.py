@@ -10,9 +10,9 @@ from .module import Module
 from .parameter import Parameter
 
 
-def uniform_parameter(shape, bound, dtype=backend.float32):
-    """A Parameter drawn from U(-bound, bound) with the library's generator."""
-    return Parameter(backend.rng().uniform(-bound, bound, size=shape).astype(dtype))
+def uniform_parameter(shape, bound, dtype=None):
+    """A Parameter drawn from U(-bound, bound) with the library's generator (the default float dtype)."""
+    return Parameter(backend.rng().uniform(-bound, bound, size=shape).astype(dtype or backend.default_float()))
 
 
 class Linear(Module):
@@ -21,7 +21,7 @@ class Linear(Module):
     Initialised as PyTorch's: W and b from U(-1/sqrt(in), 1/sqrt(in)).
     """
 
-    def __init__(self, in_features, out_features, bias=True):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         for name, size in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(size, numbers.Integral) or isinstance(size, bool):
@@ -32,6 +32,8 @@ class Linear(Module):
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight = uniform_parameter((out_features, in_features), bound)
         self.register_parameter("bias", uniform_parameter((out_features,), bound) if bias else None)
+        if device is not None or dtype is not None:  # PyTorch's factory arguments: drawn, then moved
+            self.to(*[a for a in (device, dtype) if a is not None])
 
     def forward(self, x):
         if not isinstance(x, Tensor):

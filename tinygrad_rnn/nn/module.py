@@ -20,6 +20,7 @@ from .. import backend, dtypes
 from ..autograd import no_grad
 from ..errors import OpError
 from ..tensor import Tensor
+from . import hooks
 from .parameter import Parameter
 
 
@@ -128,7 +129,17 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
     def __call__(self, *args, **kwargs):
+        if "_forward_hooks" in self.__dict__ or "_forward_pre_hooks" in self.__dict__:
+            return hooks.call(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) after every forward; see nn/hooks.py."""
+        return hooks.register(self, "forward_hook", hook)
+
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) before every forward; see nn/hooks.py."""
+        return hooks.register(self, "forward_pre_hook", hook)
 
     # ---- traversal -----------------------------------------------------------
     def children(self):

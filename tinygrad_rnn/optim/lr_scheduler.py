@@ -163,3 +163,14 @@ class ReduceLROnPlateau:
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+
+
+# more schedules: LambdaLR, MultiplicativeLR, MultiStepLR, LinearLR, CosineAnnealingWarmRestarts
+from .lr_scheduler_more import (  # noqa: E402, F401
+    CosineAnnealingWarmRestarts,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    MultiStepLR,
+    OneCycleLR,
+)

@@ -32,9 +32,9 @@ from ..parameter import Parameter
 from .masks import check_rows_attend
 
 
-def xavier_uniform(shape, dtype=backend.float32):
+def xavier_uniform(shape, dtype=None):
     """A Parameter of `shape` filled by nn.init.xavier_uniform_ (gain 1), as PyTorch initialises these weights."""
-    return init.xavier_uniform_(Parameter(backend.np.zeros(shape, dtype=dtype)))
+    return init.xavier_uniform_(Parameter(backend.np.zeros(shape, dtype=dtype or backend.default_float())))
 
 
 class MultiheadAttention(Module):
@@ -73,8 +73,8 @@ class MultiheadAttention(Module):
             self.q_proj_weight = xavier_uniform((embed_dim, embed_dim))
             self.k_proj_weight = xavier_uniform((embed_dim, self.kdim))
             self.v_proj_weight = xavier_uniform((embed_dim, self.vdim))
-        self.register_parameter("in_proj_bias",
-                                Parameter(backend.np.zeros(3 * embed_dim, dtype=backend.float32)) if bias else None)
+        in_proj_bias = Parameter(backend.np.zeros(3 * embed_dim, dtype=backend.default_float())) if bias else None
+        self.register_parameter("in_proj_bias", in_proj_bias)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         if bias:
             init.zeros_(self.out_proj.bias)

@@ -54,7 +54,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     grads = _grads(parameters)
     if not grads:
-        return Tensor._make(backend.np.zeros((), dtype=backend.float32))
+        return Tensor._make(backend.np.zeros((), dtype=backend.default_float()))
     devices = sorted({g.device for g in grads})
     if len(devices) > 1:
         raise backend.DeviceError(f"clip_grad_norm_: the gradients are on {', '.join(devices)}; clip the "
