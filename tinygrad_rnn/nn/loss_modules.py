@@ -4,27 +4,27 @@ from . import losses
 from .module import Module
 
 
-class _Loss(Module):
+class LossModule(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        losses._check_reduction(type(self).__name__, reduction)
+        losses.check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
 
 
-class MSELoss(_Loss):
+class MSELoss(LossModule):
     def forward(self, input, target):
         return losses.mse_loss(input, target, self.reduction)
 
 
-class L1Loss(_Loss):
+class L1Loss(LossModule):
     def forward(self, input, target):
         return losses.l1_loss(input, target, self.reduction)
 
 
-class NLLLoss(_Loss):
+class NLLLoss(LossModule):
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, ignore_index
@@ -33,7 +33,7 @@ class NLLLoss(_Loss):
         return losses.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(LossModule):
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
@@ -46,7 +46,7 @@ class CrossEntropyLoss(_Loss):
         return f"ignore_index={self.ignore_index}, reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(LossModule):
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
         self.weight, self.pos_weight = weight, pos_weight

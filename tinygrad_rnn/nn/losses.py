@@ -18,12 +18,12 @@ from .logsigmoid import logsigmoid
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def _check_reduction(op, reduction):
+def check_reduction(op, reduction):
     if reduction not in REDUCTIONS:
         raise OpError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
-def _reduce(loss, reduction):
+def reduce_loss(loss, reduction):
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
@@ -31,39 +31,39 @@ def _reduce(loss, reduction):
     return loss
 
 
-def _check_same_shape(op, input, target):
+def check_same_shape(op, input, target):
     if tuple(input.shape) != tuple(target.shape):
         raise OpError(f"{op}: input has shape {tuple(input.shape)} but target has shape {tuple(target.shape)}; "
                       "they must be equal (reshape one of them; broadcasting here is almost always a bug)")
 
 
-def _check_float_target(op, input, target):
+def check_float_target(op, input, target):
     if target.dtype.kind != "f":
         raise OpError(f"{op}: target has dtype {target.dtype} but input has dtype {input.dtype}; this loss compares "
                       "real values, so the target must be floating point (convert it with .float())")
 
 
-def _as_tensor_like(x, like):
+def as_tensor_like(x, like):
     return x if isinstance(x, Tensor) else Tensor._make(backend.as_array(x, dtype=like.dtype, device=like.device))
 
 
 def mse_loss(input, target, reduction="mean"):
     """l_i = (x_i - y_i)^2"""
-    _check_reduction("mse_loss", reduction)
-    target = _as_tensor_like(target, input)
-    _check_same_shape("mse_loss", input, target)
-    _check_float_target("mse_loss", input, target)
+    check_reduction("mse_loss", reduction)
+    target = as_tensor_like(target, input)
+    check_same_shape("mse_loss", input, target)
+    check_float_target("mse_loss", input, target)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return reduce_loss(diff * diff, reduction)
 
 
 def l1_loss(input, target, reduction="mean"):
     """l_i = |x_i - y_i|"""
-    _check_reduction("l1_loss", reduction)
-    target = _as_tensor_like(target, input)
-    _check_same_shape("l1_loss", input, target)
-    _check_float_target("l1_loss", input, target)
-    return _reduce((input - target).abs(), reduction)
+    check_reduction("l1_loss", reduction)
+    target = as_tensor_like(target, input)
+    check_same_shape("l1_loss", input, target)
+    check_float_target("l1_loss", input, target)
+    return reduce_loss((input - target).abs(), reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -73,17 +73,17 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     broadcast to x, p: optional pos_weight broadcast along the last axis (the
     classes). log sigmoid is one stable op, so |x| = 1e4 is fine.
     """
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
-    target = _as_tensor_like(target, input)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    _check_float_target("binary_cross_entropy_with_logits", input, target)
+    check_reduction("binary_cross_entropy_with_logits", reduction)
+    target = as_tensor_like(target, input)
+    check_same_shape("binary_cross_entropy_with_logits", input, target)
+    check_float_target("binary_cross_entropy_with_logits", input, target)
     positive = logsigmoid(input)
     if pos_weight is not None:
-        positive = positive * _as_tensor_like(pos_weight, input)
+        positive = positive * as_tensor_like(pos_weight, input)
     loss = -(target * positive + (1 - target) * logsigmoid(-input))
     if weight is not None:
-        loss = loss * _as_tensor_like(weight, input)
-    return _reduce(loss, reduction)
+        loss = loss * as_tensor_like(weight, input)
+    return reduce_loss(loss, reduction)
 
 
 def _class_scores_2d(scores, target, op):
@@ -162,7 +162,7 @@ def _class_index_loss(op, log_probs, target, weight, ignore_index, reduction, la
         l_i = (1 - s) (-w[y_i] log p_{i,y_i}) + (s / C) (-sum_c w_c log p_{i,c}),
         l_i = 0 where y_i == ignore_index,  mean = sum_i l_i / sum_{i not ignored} w[y_i]
     """
-    _check_reduction(op, reduction)
+    check_reduction(op, reduction)
     ids, host_checked = _target_ids(op, target, log_probs.device, ignore_index, log_probs.shape)
     target_shape = tuple(ids.shape)
     flat = _class_scores_2d(log_probs, ids, op)
@@ -238,9 +238,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 def _probability_loss(log_probs, target, weight, reduction, label_smoothing):
-    _check_reduction("cross_entropy", reduction)
-    target = _as_tensor_like(target, log_probs)
-    _check_same_shape("cross_entropy (class probabilities)", log_probs, target)
+    check_reduction("cross_entropy", reduction)
+    target = as_tensor_like(target, log_probs)
+    check_same_shape("cross_entropy (class probabilities)", log_probs, target)
     class_axis = 1 if log_probs.ndim > 1 else 0
     n_classes = log_probs.shape[class_axis]
     if label_smoothing:
@@ -249,5 +249,5 @@ def _probability_loss(log_probs, target, weight, reduction, label_smoothing):
     if weight is not None:
         shape = [1] * log_probs.ndim
         shape[class_axis] = n_classes
-        terms = terms * _as_tensor_like(weight, log_probs).reshape(tuple(shape))
-    return _reduce(-terms.sum(axis=class_axis), reduction)
+        terms = terms * as_tensor_like(weight, log_probs).reshape(tuple(shape))
+    return reduce_loss(-terms.sum(axis=class_axis), reduction)

@@ -11,8 +11,8 @@ robust regression losses. Built from the engine's ops, so they differentiate thr
 from .. import backend, functions
 from ..autograd import Function
 from ..errors import OpError
-from .loss_modules import _Loss
-from .losses import _as_tensor_like, _check_float_target, _check_reduction, _check_same_shape, _reduce, l1_loss
+from .loss_modules import LossModule
+from .losses import as_tensor_like, check_float_target, check_reduction, check_same_shape, l1_loss, reduce_loss
 
 EPSILON = backend.np.float32(1e-12)  # PyTorch's floor for x (1 - x), a float32 constant there too
 
@@ -48,27 +48,27 @@ class BinaryCrossEntropy(Function):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    _check_reduction("binary_cross_entropy", reduction)
-    target = _as_tensor_like(target, input)
-    _check_same_shape("binary_cross_entropy", input, target)
-    _check_float_target("binary_cross_entropy", input, target)
+    check_reduction("binary_cross_entropy", reduction)
+    target = as_tensor_like(target, input)
+    check_same_shape("binary_cross_entropy", input, target)
+    check_float_target("binary_cross_entropy", input, target)
     if input.numel() and bool(((input.detach() < 0) | (input.detach() > 1)).any()):
         raise OpError("binary_cross_entropy: every element of input must be a probability in [0, 1] "
                       f"(min {input.min().item():.4g}, max {input.max().item():.4g}); for logits use "
                       "binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss)")
     loss = BinaryCrossEntropy.apply(input, target if target.dtype == input.dtype else target.to(input.dtype))
     if weight is not None:
-        loss = loss * _as_tensor_like(weight, input)
-    return _reduce(loss, reduction)
+        loss = loss * as_tensor_like(weight, input)
+    return reduce_loss(loss, reduction)
 
 
 def _huber(op, input, target, reduction, delta):
-    _check_reduction(op, reduction)
-    target = _as_tensor_like(target, input)
-    _check_same_shape(op, input, target)
-    _check_float_target(op, input, target)
+    check_reduction(op, reduction)
+    target = as_tensor_like(target, input)
+    check_same_shape(op, input, target)
+    check_float_target(op, input, target)
     diff = (input - target).abs()
-    return _reduce(functions.where(diff < delta, 0.5 * diff * diff, delta * (diff - 0.5 * delta)), reduction)
+    return reduce_loss(functions.where(diff < delta, 0.5 * diff * diff, delta * (diff - 0.5 * delta)), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -89,8 +89,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 def kl_div(input, target, reduction="mean", log_target=False):
     """l = target (log target - input), 0 where target is 0 (input: log-probabilities); with
     log_target, l = e^target (target - input). "batchmean" divides the sum by input.size(0)."""
-    target = _as_tensor_like(target, input)
-    _check_same_shape("kl_div", input, target)
+    target = as_tensor_like(target, input)
+    check_same_shape("kl_div", input, target)
     if reduction not in ("none", "mean", "sum", "batchmean"):
         raise OpError(f"kl_div: reduction must be one of ('none', 'mean', 'sum', 'batchmean'), got {reduction!r}")
     if log_target:
@@ -108,7 +108,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     return loss.mean()
 
 
-class BCELoss(_Loss):
+class BCELoss(LossModule):
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(reduction)
         self.weight = weight
@@ -117,7 +117,7 @@ class BCELoss(_Loss):
         return binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
-class SmoothL1Loss(_Loss):
+class SmoothL1Loss(LossModule):
     def __init__(self, reduction="mean", beta=1.0):
         super().__init__(reduction)
         self.beta = beta
@@ -126,7 +126,7 @@ class SmoothL1Loss(_Loss):
         return smooth_l1_loss(input, target, self.reduction, self.beta)
 
 
-class HuberLoss(_Loss):
+class HuberLoss(LossModule):
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
         self.delta = delta
@@ -135,7 +135,7 @@ class HuberLoss(_Loss):
         return huber_loss(input, target, self.reduction, self.delta)
 
 
-class KLDivLoss(_Loss):
+class KLDivLoss(LossModule):
     def __init__(self, reduction="mean", log_target=False):
         super().__init__("mean" if reduction == "batchmean" else reduction)  # batchmean: kl_div's own
         self.reduction, self.log_target = reduction, log_target

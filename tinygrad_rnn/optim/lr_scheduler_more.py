@@ -16,7 +16,7 @@ import math
 from collections import Counter
 
 from ..errors import OpError
-from .lr_scheduler import LRScheduler
+from .scheduler_base import LRScheduler
 
 
 def _per_group(name, lr_lambda, optimizer):
