@@ -227,7 +227,7 @@ def _remove_orphans(target):
         try:
             os.unlink(os.path.join(folder, name))
         except OSError:
-            pass
+            pass  # another process removed it first, or the folder is read-only: a leftover is harmless
 
 
 def _alive(pid):
@@ -264,6 +264,6 @@ def _sync_folder(folder):
     try:
         os.fsync(fd)
     except OSError:
-        pass
+        pass  # some filesystems cannot fsync a directory; the file itself was fsynced already
     finally:
         os.close(fd)

@@ -312,7 +312,7 @@ def _children(obj):
 # ---- opcodes ---------------------------------------------------------------------------
 
 def _stop(u):
-    pass
+    pass  # STOP ends the loop in load(), which then returns the top of the stack
 
 
 def _global(u):
